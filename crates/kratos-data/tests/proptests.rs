@@ -1,0 +1,146 @@
+//! Invariants checked on random inputs: splits, k-folds, scaling, CSV round trips.
+
+use std::collections::{BTreeSet, HashSet};
+
+use kratos_data::read::{ReadOptions, read_csv};
+use kratos_data::write::{WriteOptions, write_csv};
+use kratos_data::{Dataset, Labels, MinMaxScaler, stratified_k_fold, stratified_split};
+use proptest::prelude::*;
+
+/// Labels with 1-5 classes of 2-40 cells each, shuffled by a permutation seed.
+fn labels_strategy(min_per_class: usize) -> impl Strategy<Value = Labels> {
+    (
+        prop::collection::vec(min_per_class..40usize, 1..6),
+        any::<u64>(),
+    )
+        .prop_map(|(sizes, seed)| {
+            let mut names: Vec<String> = sizes
+                .iter()
+                .enumerate()
+                .flat_map(|(k, &n)| std::iter::repeat_n(format!("class{k}"), n))
+                .collect();
+            // deterministic shuffle so class members are interleaved
+            let mut state = seed | 1;
+            for i in (1..names.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                names.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            Labels::from_names(&names).unwrap()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn splits_are_disjoint_complete_and_stratified(
+        labels in labels_strategy(2),
+        fraction in 0.05f64..0.95,
+        seed in any::<u64>(),
+    ) {
+        let s = stratified_split(&labels, fraction, seed).unwrap();
+        let train: HashSet<usize> = s.train.iter().copied().collect();
+        let test: HashSet<usize> = s.test.iter().copied().collect();
+        prop_assert_eq!(train.len(), s.train.len());
+        prop_assert_eq!(test.len(), s.test.len());
+        prop_assert!(train.is_disjoint(&test));
+        prop_assert_eq!(train.len() + test.len(), labels.len());
+        prop_assert!(s.train.windows(2).all(|w| w[0] < w[1]));
+        for (k, &n) in labels.class_counts().iter().enumerate() {
+            let in_test = s.test.iter().filter(|&&c| labels.assignments()[c] == k).count();
+            let exact = fraction * n as f64;
+            prop_assert!((in_test as f64 - exact).abs() < 1.0,
+                "class {} of {} cells: {} in test, exact {}", k, n, in_test, exact);
+            prop_assert!(in_test >= 1 && in_test < n);
+        }
+    }
+
+    #[test]
+    fn k_folds_partition_the_cells(
+        labels in labels_strategy(6),
+        k in 2usize..6,
+        seed in any::<u64>(),
+    ) {
+        let folds = stratified_k_fold(&labels, k, seed).unwrap();
+        prop_assert_eq!(folds.len(), k);
+        let mut seen = vec![0usize; labels.len()];
+        for f in &folds {
+            for &c in &f.test {
+                seen[c] += 1;
+            }
+            let train: BTreeSet<usize> = f.train.iter().copied().collect();
+            let test: BTreeSet<usize> = f.test.iter().copied().collect();
+            prop_assert!(train.is_disjoint(&test));
+            prop_assert_eq!(train.len() + test.len(), labels.len());
+        }
+        prop_assert!(seen.iter().all(|&n| n == 1), "every cell is tested exactly once");
+        for (class, &n) in labels.class_counts().iter().enumerate() {
+            let per_fold: Vec<usize> = folds
+                .iter()
+                .map(|f| f.test.iter().filter(|&&c| labels.assignments()[c] == class).count())
+                .collect();
+            let (lo, hi) = (per_fold.iter().min().unwrap(), per_fold.iter().max().unwrap());
+            prop_assert!(hi - lo <= 1, "class of {} cells spread {:?}", n, per_fold);
+        }
+    }
+
+    #[test]
+    fn scaled_training_values_lie_in_unit_interval(
+        (n_cells, n_genes, values) in (2usize..30, 1usize..8).prop_flat_map(|(c, g)| {
+            (Just(c), Just(g), prop::collection::vec(-1e30f32..1e30, c * g))
+        }),
+        seed in any::<u64>(),
+    ) {
+        let names: Vec<String> = (0..n_cells).map(|i| format!("t{}", i % 2)).collect();
+        let ds = Dataset::from_matrix(values, n_cells, n_genes).unwrap()
+            .with_labels(Labels::from_names(&names).unwrap()).unwrap();
+        let split = stratified_split(ds.labels().unwrap(), 0.4, seed);
+        let train = match split {
+            Ok(s) => ds.select_cells(&s.train),
+            Err(_) => ds.clone(), // a class with a single cell: fit on everything
+        };
+        let scaler = MinMaxScaler::fit(&train).unwrap();
+        let scaled = scaler.transform(&train).unwrap();
+        prop_assert!(scaled.values().iter().all(|v| (0.0..=1.0).contains(v)),
+            "{:?}", scaled.values());
+    }
+
+    #[test]
+    fn csv_write_read_is_lossless(
+        (n_cells, n_genes, bits) in (1usize..8, 1usize..8).prop_flat_map(|(c, g)| {
+            (Just(c), Just(g), prop::collection::vec(any::<u32>(), c * g))
+        }),
+        cells in prop::collection::hash_set("[a-zA-Z0-9_ ,;.:|/\"'()+-]{0,10}|[\\PC]{1,6}", 8),
+        genes in prop::collection::hash_set("[a-zA-Z0-9_ ,;.:|/\"'()+-]{0,10}|[\\PC]{1,6}", 8),
+        gzip in any::<bool>(),
+        tsv in any::<bool>(),
+    ) {
+        // Finite values of every kind: subnormals, -0.0, extremes (NaN/inf bit patterns are
+        // mapped to finite ones).
+        let values: Vec<f32> = bits.into_iter().map(|b| {
+            let v = f32::from_bits(b);
+            if v.is_finite() { v } else { f32::from_bits(b & 0x3fff_ffff) }
+        }).collect();
+        let safe = |s: &String| !s.starts_with('\u{feff}');
+        let cells: Vec<String> = cells.into_iter().filter(safe).take(n_cells).collect();
+        let genes: Vec<String> = genes.into_iter().filter(safe).take(n_genes).collect();
+        prop_assume!(cells.len() == n_cells && genes.len() == n_genes);
+        let ds = Dataset::new(values, cells, genes).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let name = match (tsv, gzip) {
+            (false, false) => "x.csv",
+            (false, true) => "x.csv.gz",
+            (true, false) => "x.tsv",
+            (true, true) => "x.tsv.gz",
+        };
+        let path = dir.path().join(name);
+        write_csv(&ds, &path, &WriteOptions::new()).unwrap();
+        let back = read_csv(&path, &ReadOptions::new()).unwrap();
+        prop_assert_eq!(back.cell_ids(), ds.cell_ids());
+        prop_assert_eq!(back.gene_names(), ds.gene_names());
+        let same_bits = back.values().iter().zip(ds.values()).all(|(a, b)| a.to_bits() == b.to_bits());
+        prop_assert!(same_bits, "{:?} vs {:?}", back.values(), ds.values());
+    }
+}

@@ -1,0 +1,267 @@
+//! Gradient-based explainers: saliency, gradient × input, SmoothGrad and Integrated Gradients.
+
+use burn::module::Module;
+use burn::tensor::{Tensor, TensorData};
+use kratos_model::{AutodiffBackend, TrainedModel};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+use crate::{CellBatch, ExplainError, Explainer, Result};
+
+/// One-hot rows (`n x k`) with a 1 at `classes[i]`.
+pub(crate) fn one_hot_rows(classes: &[usize], k: usize) -> Vec<f32> {
+    let mut y = vec![0f32; classes.len() * k];
+    for (i, &c) in classes.iter().enumerate() {
+        y[i * k + c] = 1.0;
+    }
+    y
+}
+
+/// ∂a_c(x)/∂x for every cell of a batch, where c is the cell's class and a the softmax output:
+/// one forward and one backward pass over the whole batch.
+pub(crate) fn class_gradient<B: AutodiffBackend>(
+    model: &TrainedModel<B>,
+    inputs: Vec<f32>,
+    n_cells: usize,
+    n_genes: usize,
+    one_hot: &Tensor<B, 2>,
+) -> Vec<f32> {
+    let device = model.device();
+    let x = Tensor::<B, 2>::from_data(TensorData::new(inputs, [n_cells, n_genes]), device)
+        .require_grad();
+    // Weights without gradient tracking: only ∂/∂x is needed.
+    let probabilities = model.network().clone().no_grad().probabilities(x.clone());
+    let selected = (probabilities * one_hot.clone()).sum();
+    let grads = selected.backward();
+    x.grad(&grads)
+        .map(|g| g.into_data().iter::<f32>().collect())
+        .unwrap_or_else(|| vec![0.0; n_cells * n_genes])
+}
+
+fn one_hot_tensor<B: AutodiffBackend>(model: &TrainedModel<B>, classes: &[usize]) -> Tensor<B, 2> {
+    let k = model.n_classes();
+    Tensor::from_data(
+        TensorData::new(one_hot_rows(classes, k), [classes.len(), k]),
+        model.device(),
+    )
+}
+
+/// The plain gradient ∂a_c/∂x of the class probability (saliency map).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Saliency;
+
+impl<B: AutodiffBackend> Explainer<B> for Saliency {
+    fn name(&self) -> String {
+        "saliency".into()
+    }
+
+    fn attribute(&self, model: &TrainedModel<B>, batch: &CellBatch<'_>) -> Result<Vec<f32>> {
+        batch.check(model.n_classes())?;
+        let oh = one_hot_tensor(model, batch.classes);
+        Ok(class_gradient(
+            model,
+            batch.values.to_vec(),
+            batch.n_cells,
+            batch.n_genes,
+            &oh,
+        ))
+    }
+}
+
+/// Gradient × input: x ⊙ ∂a_c/∂x.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct GradientTimesInput;
+
+impl<B: AutodiffBackend> Explainer<B> for GradientTimesInput {
+    fn name(&self) -> String {
+        "gradient-x-input".into()
+    }
+
+    fn attribute(&self, model: &TrainedModel<B>, batch: &CellBatch<'_>) -> Result<Vec<f32>> {
+        batch.check(model.n_classes())?;
+        let oh = one_hot_tensor(model, batch.classes);
+        let mut g = class_gradient(
+            model,
+            batch.values.to_vec(),
+            batch.n_cells,
+            batch.n_genes,
+            &oh,
+        );
+        for (a, x) in g.iter_mut().zip(batch.values) {
+            *a *= x;
+        }
+        Ok(g)
+    }
+}
+
+/// SmoothGrad: the mean gradient over `samples` noisy copies x + N(0, σ²), with σ a multiple
+/// (`noise_level`, default 0.2) of each gene's standard deviation over the explained cells.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SmoothGrad {
+    /// Noisy copies per cell (default 20).
+    pub samples: usize,
+    /// Noise standard deviation as a fraction of each gene's standard deviation (default 0.2).
+    pub noise_level: f32,
+}
+
+impl Default for SmoothGrad {
+    fn default() -> Self {
+        SmoothGrad {
+            samples: 20,
+            noise_level: 0.2,
+        }
+    }
+}
+
+impl SmoothGrad {
+    /// Sets the number of noisy copies.
+    pub fn with_samples(mut self, samples: usize) -> Self {
+        self.samples = samples;
+        self
+    }
+
+    /// Sets σ as a fraction of each gene's standard deviation.
+    pub fn with_noise_level(mut self, noise_level: f32) -> Self {
+        self.noise_level = noise_level;
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.samples == 0 {
+            return Err(ExplainError::invalid("samples", "must be at least 1"));
+        }
+        if !(self.noise_level.is_finite() && self.noise_level >= 0.0) {
+            return Err(ExplainError::invalid(
+                "noise_level",
+                format!("must be a non-negative number, got {}", self.noise_level),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<B: AutodiffBackend> Explainer<B> for SmoothGrad {
+    fn name(&self) -> String {
+        "smoothgrad".into()
+    }
+
+    fn attribute(&self, model: &TrainedModel<B>, batch: &CellBatch<'_>) -> Result<Vec<f32>> {
+        self.check()?;
+        batch.check(model.n_classes())?;
+        let oh = one_hot_tensor(model, batch.classes);
+        let mut rng = ChaCha8Rng::seed_from_u64(batch.seed);
+        let sigma: Vec<f32> = batch
+            .gene_std
+            .iter()
+            .map(|s| s * self.noise_level)
+            .collect();
+        let mut sum = vec![0f32; batch.values.len()];
+        for _ in 0..self.samples {
+            let noisy: Vec<f32> = batch
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let z: f32 = StandardNormal.sample(&mut rng);
+                    x + sigma[i % batch.n_genes] * z
+                })
+                .collect();
+            let g = class_gradient(model, noisy, batch.n_cells, batch.n_genes, &oh);
+            for (acc, v) in sum.iter_mut().zip(g) {
+                *acc += v;
+            }
+        }
+        let n = self.samples as f32;
+        Ok(sum.into_iter().map(|v| v / n).collect())
+    }
+}
+
+/// The reference point Integrated Gradients integrates from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IgBaseline {
+    /// All genes at zero (the paper's choice).
+    Zero,
+    /// Each gene at its mean over the explained cells.
+    GeneMean,
+}
+
+/// Integrated Gradients: (x − x₀) ⊙ mean over k = 1..m of ∂a_c/∂x at x₀ + (k/m)(x − x₀)
+/// (right Riemann sum; defaults: m = 20, zero baseline x₀ as in the paper).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct IntegratedGradients {
+    /// Steps of the Riemann sum (default 20).
+    pub steps: usize,
+    /// Baseline (default zero).
+    pub baseline: IgBaseline,
+}
+
+impl Default for IntegratedGradients {
+    fn default() -> Self {
+        IntegratedGradients {
+            steps: 20,
+            baseline: IgBaseline::Zero,
+        }
+    }
+}
+
+impl IntegratedGradients {
+    /// Sets the number of steps.
+    pub fn with_steps(mut self, steps: usize) -> Self {
+        self.steps = steps;
+        self
+    }
+
+    /// Sets the baseline.
+    pub fn with_baseline(mut self, baseline: IgBaseline) -> Self {
+        self.baseline = baseline;
+        self
+    }
+}
+
+impl<B: AutodiffBackend> Explainer<B> for IntegratedGradients {
+    fn name(&self) -> String {
+        match self.baseline {
+            IgBaseline::Zero => "ig".into(),
+            IgBaseline::GeneMean => "ig-mean".into(),
+        }
+    }
+
+    fn attribute(&self, model: &TrainedModel<B>, batch: &CellBatch<'_>) -> Result<Vec<f32>> {
+        if self.steps == 0 {
+            return Err(ExplainError::invalid("steps", "must be at least 1"));
+        }
+        batch.check(model.n_classes())?;
+        let oh = one_hot_tensor(model, batch.classes);
+        let g = batch.n_genes;
+        let baseline: Vec<f32> = match self.baseline {
+            IgBaseline::Zero => vec![0.0; g],
+            IgBaseline::GeneMean => batch.gene_mean.to_vec(),
+        };
+        let mut sum = vec![0f32; batch.values.len()];
+        for k in 1..=self.steps {
+            let t = k as f32 / self.steps as f32;
+            let point: Vec<f32> = batch
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let b = baseline[i % g];
+                    b + t * (x - b)
+                })
+                .collect();
+            let grad = class_gradient(model, point, batch.n_cells, g, &oh);
+            for (acc, v) in sum.iter_mut().zip(grad) {
+                *acc += v;
+            }
+        }
+        let m = self.steps as f32;
+        Ok(sum
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (batch.values[i] - baseline[i % g]) * s / m)
+            .collect())
+    }
+}

@@ -1,0 +1,68 @@
+//! kratos finds the marker genes of every cell type in single-cell RNA-seq data: it trains a
+//! small neural classifier (genes → 256 → 64 → cell types) on labelled cells, explains it with
+//! gradient methods (Carlini–Wagner perturbation, SmoothGrad, Integrated Gradients) to rank the
+//! genes that drive each cell type, and gives a 64-d cell embedding on the way.
+//!
+//! This crate is the front door: it re-exports the public types of the kratos crates and offers
+//! the builder-style [`Pipeline`].
+//!
+//! ```
+//! use kratos::{CwExplainer, Dataset, Labels, Pipeline};
+//!
+//! // 60 cells of two types; gene 0 marks type A, gene 1 marks type B, genes 2-3 are noise.
+//! let values: Vec<f32> = (0..60)
+//!     .flat_map(|i| {
+//!         let a = i % 2 == 0;
+//!         [if a { 4.0 } else { 0.0 }, if a { 0.0 } else { 4.0 }, (i % 5) as f32, (i % 3) as f32]
+//!     })
+//!     .collect();
+//! let labels: Vec<&str> = (0..60).map(|i| if i % 2 == 0 { "A" } else { "B" }).collect();
+//! let data = Dataset::from_matrix(values, 60, 4)?.with_labels(Labels::from_names(&labels)?)?;
+//!
+//! let trained = Pipeline::new().dataset(data).epochs(60).learning_rate(1e-2).seed(7).train()?;
+//! let panel = trained.explain(CwExplainer::default())?;
+//! assert_eq!(panel.top_genes(0, 1), ["gene0"]);
+//! assert!(trained.test_accuracy() > 0.9);
+//! assert_eq!(trained.embedding()?.len(), 60 * 64);
+//! # Ok::<(), kratos::Error>(())
+//! ```
+
+mod pipeline;
+
+pub use kratos_data::{
+    self as data, DataError, Dataset, GeneRole, Labels, MinMaxScaler, TrainTestSplit,
+    stratified_k_fold, stratified_split,
+};
+pub use kratos_explain::{
+    self as explain, Aggregation, CellBatch, CwExplainer, CwMode, CwParams, ExplainError,
+    Explainer, GenePanel, GradientTimesInput, IgBaseline, IntegratedGradients, PanelOptions,
+    Saliency, SmoothGrad, explain_pair, explain_panel, explain_panels,
+};
+pub use kratos_metrics as metrics;
+pub use kratos_model::{
+    self as model, AutodiffBackend, Backend, DefaultBackend, EarlyStoppingConfig, EpochRecord,
+    LossKind, ModelError, TrainedModel, TrainingConfig, TrainingHistory,
+};
+pub use kratos_sim as sim;
+pub use pipeline::{Pipeline, TrainedPipeline};
+
+/// Any error of the kratos crates.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or preparing data failed.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// Training or applying the model failed.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Explaining failed.
+    #[error(transparent)]
+    Explain(#[from] ExplainError),
+    /// The pipeline was configured wrongly.
+    #[error("{0}")]
+    Pipeline(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

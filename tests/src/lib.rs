@@ -1,0 +1,1 @@
+//! Cross-crate integration tests of kratos-rs live in `tests/tests/`.
