@@ -17,8 +17,12 @@ fn main() {
     let data = synthetic_dataset(2638, 1838, 8, 1);
     let split = kratos_data::stratified_split(data.labels().unwrap(), 0.3, 7).unwrap();
     let config = TrainingConfig::new().with_epochs(epochs);
-    let model = fit::<DefaultBackend>(&data.select_cells(&split.train), &config, &Default::default())
-        .unwrap();
+    let model = fit::<DefaultBackend>(
+        &data.select_cells(&split.train),
+        &config,
+        &Default::default(),
+    )
+    .unwrap();
     let explainers: Vec<Box<dyn Explainer<DefaultBackend>>> = vec![
         Box::new(CwExplainer::default()),
         Box::new(SmoothGrad::default()),
@@ -31,7 +35,8 @@ fn main() {
         if only.as_deref().is_some_and(|o| o != e.name()) {
             continue;
         }
-        let (s, panel) = time(|| explain_panel(e.as_ref(), &model, &data, &PanelOptions::default()).unwrap());
+        let (s, panel) =
+            time(|| explain_panel(e.as_ref(), &model, &data, &PanelOptions::default()).unwrap());
         let cells: usize = panel.cells_used().iter().sum();
         println!(
             "{}",

@@ -1,1 +1,41 @@
-//! kratos-metrics
+//! Evaluation of marker panels and embeddings, the way the Kratos paper did it:
+//!
+//! - [`auroc`]: area under the ROC curve, ties handled as scikit-learn's `roc_auc_score`;
+//! - clustering agreement: [`adjusted_rand_index`], [`adjusted_mutual_information`] (arithmetic
+//!   normalisation, the exact expected-MI term of scikit-learn), [`normalized_mutual_information`],
+//!   [`silhouette_score`] (euclidean) and seeded [`kmeans`] (linfa-clustering, 10 restarts);
+//! - the paper's panel protocol [`evaluate_panel`]: for each class one-vs-rest and each top-k,
+//!   an RBF SVM (linfa-svm, class-balanced) tuned by random search with inner 3-fold CV and
+//!   scored by outer 3-fold stratified CV AUROC, in parallel (rayon), seeded;
+//! - [`redundancy`]: mean |Pearson correlation| among a panel's top-k genes;
+//! - [`role_counts`]: causal / dependent / noise genes in each class's top-k of a simulation.
+//!
+//! Panels come in as plain per-class rankings (`&[Vec<usize>]`, gene columns best first), so
+//! this crate depends on `kratos-data` only.
+//!
+//! ```
+//! use kratos_metrics::{adjusted_rand_index, auroc};
+//! assert_eq!(auroc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true])?, 0.75);
+//! assert_eq!(adjusted_rand_index(&[0, 0, 1, 1], &[1, 1, 0, 0])?, 1.0);
+//! # Ok::<(), kratos_metrics::MetricsError>(())
+//! ```
+
+mod auroc;
+mod clustering;
+mod error;
+mod panel_eval;
+mod redundancy;
+
+pub use auroc::auroc;
+pub use clustering::{
+    adjusted_mutual_information, adjusted_rand_index, kmeans, normalized_mutual_information,
+    silhouette_score,
+};
+pub use error::MetricsError;
+pub use panel_eval::{
+    ClassEvaluation, PanelEvaluation, PanelEvaluationParams, TopKGrid, evaluate_panel,
+};
+pub use redundancy::{RoleCounts, redundancy, role_counts};
+
+/// Result alias of this crate.
+pub type Result<T, E = MetricsError> = std::result::Result<T, E>;

@@ -21,10 +21,8 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SimError + '_ {
 /// Creates `dir` and refuses (unless `overwrite`) when one of `files` already exists in it.
 fn prepare(dir: &Path, files: &[&str], overwrite: bool) -> Result<()> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
-    if !overwrite {
-        if let Some(f) = files.iter().map(|f| dir.join(f)).find(|p| p.exists()) {
-            return Err(SimError::Exists(f));
-        }
+    if !overwrite && let Some(f) = files.iter().map(|f| dir.join(f)).find(|p| p.exists()) {
+        return Err(SimError::Exists(f));
     }
     Ok(())
 }
@@ -74,8 +72,8 @@ fn label_of(id: &str) -> &str {
     id.rsplit('_').next().unwrap_or(id)
 }
 
-/// Writes `counts.csv.gz` (cells as rows, header `cell,<genes>`), `labels.tsv` (`cell	label`)
-/// and `genes.tsv` (`gene	role`, role last) into `dir`. Existing files are an error unless
+/// Writes `counts.csv.gz` (cells as rows, header `cell,<genes>`), `labels.tsv` (`cell`, `label`, tab-separated)
+/// and `genes.tsv` (`gene`, `role`, role last) into `dir`. Existing files are an error unless
 /// `overwrite`.
 pub fn write_csv_files(sim: &Simulation, dir: impl AsRef<Path>, overwrite: bool) -> Result<()> {
     let dir = dir.as_ref();
