@@ -1,0 +1,124 @@
+//! Output folders, progress bars and small file writers.
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::CliError;
+
+/// An output folder under construction: everything is written into a hidden temporary sibling
+/// and moved into place by [`OutputDir::finish`], so an interrupted run never leaves a folder
+/// that looks complete. An existing folder is an error unless `force`.
+pub struct OutputDir {
+    target: PathBuf,
+    work: PathBuf,
+    force: bool,
+}
+
+impl OutputDir {
+    /// Checks the target and creates the temporary folder.
+    pub fn create(target: &Path, force: bool) -> Result<Self, CliError> {
+        if target.exists() && !force {
+            return Err(CliError::Input(format!(
+                "{}: already exists; choose another --out or pass --force to replace it",
+                target.display()
+            )));
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "kratos-out".into());
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent)
+            .map_err(|e| CliError::Failure(format!("{}: {e}", parent.display())))?;
+        let work = parent.join(format!(".{name}.partial"));
+        if work.exists() {
+            fs::remove_dir_all(&work)
+                .map_err(|e| CliError::Failure(format!("{}: {e}", work.display())))?;
+        }
+        fs::create_dir_all(&work)
+            .map_err(|e| CliError::Failure(format!("{}: {e}", work.display())))?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            work,
+            force,
+        })
+    }
+
+    /// A path inside the folder (creating parent folders).
+    pub fn path(&self, relative: &str) -> Result<PathBuf, CliError> {
+        let p = self.work.join(relative);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| CliError::Failure(format!("{}: {e}", parent.display())))?;
+        }
+        Ok(p)
+    }
+
+    /// Writes a text file inside the folder.
+    pub fn write(&self, relative: &str, text: &str) -> Result<(), CliError> {
+        let p = self.path(relative)?;
+        fs::write(&p, text).map_err(|e| CliError::Failure(format!("{}: {e}", p.display())))
+    }
+
+    /// Moves the finished folder into place (replacing the old one only with `--force`).
+    pub fn finish(self) -> Result<PathBuf, CliError> {
+        if self.target.exists() {
+            if !self.force {
+                return Err(CliError::Input(format!(
+                    "{}: appeared while running; not replaced",
+                    self.target.display()
+                )));
+            }
+            fs::remove_dir_all(&self.target)
+                .map_err(|e| CliError::Failure(format!("{}: {e}", self.target.display())))?;
+        }
+        fs::rename(&self.work, &self.target)
+            .map_err(|e| CliError::Failure(format!("{}: {e}", self.target.display())))?;
+        Ok(self.target)
+    }
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.
+pub fn progress(len: u64, message: &str, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(message.to_string());
+    bar
+}
+
+/// A note on stderr (kept off stdout, which carries the summary).
+pub fn note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// `embedding.tsv`: cell, label, e1..eD.
+pub fn embedding_tsv(cells: &[String], labels: &[String], values: &[f32], dims: usize) -> String {
+    let mut s = String::from("cell\tlabel");
+    for d in 1..=dims {
+        s.push_str(&format!("\te{d}"));
+    }
+    s.push('\n');
+    for (i, (c, l)) in cells.iter().zip(labels).enumerate() {
+        s.push_str(c);
+        s.push('\t');
+        s.push_str(l);
+        for v in &values[i * dims..(i + 1) * dims] {
+            s.push_str(&format!("\t{v}"));
+        }
+        s.push('\n');
+    }
+    s
+}
