@@ -41,6 +41,7 @@ mod error;
 mod explainer;
 mod gradient;
 mod panel;
+mod preset;
 
 pub use cw::{CwExplainer, CwMode, CwParams};
 pub use error::ExplainError;
@@ -48,6 +49,10 @@ pub use explainer::{CellBatch, Explainer};
 pub use gradient::{GradientTimesInput, IgBaseline, IntegratedGradients, Saliency, SmoothGrad};
 pub use panel::{
     Aggregation, GenePanel, PanelOptions, explain_pair, explain_panel, explain_panels,
+};
+pub use preset::{
+    AttributionUnits, Combination, Preprocessing, Preset, PresetDescription, PresetRun,
+    expression_change_panel, looks_like_counts, mean_normalised, rank_product,
 };
 
 /// Result alias of this crate.

@@ -1,0 +1,862 @@
+//! Presets: everything from raw data to a marker panel in one checked, serialisable value.
+//!
+//! A [`Preset`] names a preprocessing step, the classifier's training configuration, how many
+//! models are trained, the CW explainer's parameters, which cells are explained and how the
+//! per-model scores become one panel. Two presets are provided:
+//!
+//! - [`Preset::paper`]: the published method, faithfully (no extra preprocessing, one model,
+//!   CW with the paper's parameters, genes ranked by mean |d| over correctly classified cells).
+//! - [`Preset::default`] (`kratos`): the same network and explainer with four general changes,
+//!   each measured in `docs/reproduction.md` (section "Simulation: marker genes in the top 20")
+//!   and none tied to a data set:
+//!   1. count data (non-negative integers) is log1p-transformed before min-max scaling;
+//!   2. three models with different seeds are trained and their per-class scores averaged
+//!      after normalising each model's scores to sum 1;
+//!   3. the CW perturbation is measured in the units of the input (log expression for counts)
+//!      rather than in min-max units;
+//!   4. each class's ranking is the rank product of that score and the class's change in mean
+//!      expression against the other cells.
+//!
+//! [`Preset::run`] trains and explains; the [`PresetRun`] it returns holds the models (the
+//! first one for embedding and prediction), the panel and a serialisable
+//! [`PresetDescription`] for reports.
+
+use std::fmt::Write as _;
+
+use kratos_data::Dataset;
+use kratos_model::{AutodiffBackend, LossKind, TrainedModel, TrainingConfig, fit};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Aggregation, CwExplainer, CwMode, CwParams, ExplainError, GenePanel, PanelOptions, Result,
+    explain_panel,
+};
+
+/// A transform applied to every value before the model's min-max scaling (to the training
+/// cells and, identically, to the cells explained).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preprocessing {
+    /// Values are used as given (the paper).
+    AsIs,
+    /// `ln(1 + x)` of every value (values must be > −1).
+    Log1p,
+    /// `ln(1 + x)` when the training data look like counts (every value a non-negative
+    /// integer, see [`looks_like_counts`]), otherwise as given. Single-cell counts span orders
+    /// of magnitude: min-max scaling of raw counts squeezes most cells of a gene with a few
+    /// large outliers into a sliver near 0, whereas log expression is the standard scale on
+    /// which expression changes are compared. Data already log-normalised or scaled (not
+    /// integer) are left alone.
+    Log1pIfCounts,
+}
+
+impl Preprocessing {
+    /// Whether this step transforms `training` data: always for [`Preprocessing::Log1p`],
+    /// never for [`Preprocessing::AsIs`], and for [`Preprocessing::Log1pIfCounts`] when the
+    /// data look like counts.
+    pub fn applies_to(self, training: &Dataset) -> bool {
+        match self {
+            Preprocessing::AsIs => false,
+            Preprocessing::Log1p => true,
+            Preprocessing::Log1pIfCounts => looks_like_counts(training),
+        }
+    }
+}
+
+/// Whether every value of `data` is a non-negative integer and at least one is above 1 — what
+/// raw UMI or read counts look like (log-normalised or scaled data have fractional values).
+///
+/// ```
+/// use kratos_data::Dataset;
+/// use kratos_explain::looks_like_counts;
+/// assert!(looks_like_counts(&Dataset::from_matrix(vec![0.0, 3.0, 12.0, 1.0], 2, 2)?));
+/// assert!(!looks_like_counts(&Dataset::from_matrix(vec![0.0, 0.69, 2.5, 1.1], 2, 2)?));
+/// # Ok::<(), kratos_data::DataError>(())
+/// ```
+pub fn looks_like_counts(data: &Dataset) -> bool {
+    let values = data.values();
+    values.iter().all(|&v| v >= 0.0 && v.fract() == 0.0) && values.iter().any(|&v| v > 1.0)
+}
+
+/// The units in which a CW perturbation is measured when it becomes a gene's score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttributionUnits {
+    /// Min-max scaled units, where every gene spans [0, 1] on the training cells (the paper).
+    Scaled,
+    /// The units of the model's input after preprocessing (log expression for counts):
+    /// |d| times the gene's range on the training cells. Min-max scaling is a conditioning
+    /// device for training; it stretches a gene that barely varies to the same [0, 1] as a
+    /// gene that changes a hundredfold, so a small shift of the former looks as large as a
+    /// big shift of the latter. In input units a perturbation is a change of (log)
+    /// expression, comparable across genes. Constant genes score 0.
+    Input,
+}
+
+/// How the per-model attribution scores become one ranking per class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Combination {
+    /// Rank by the attribution score alone (the paper). With several models, their scores are
+    /// normalised to sum 1 per class and averaged.
+    Attribution,
+    /// Rank by the rank product (geometric mean of the two ranks) of the attribution score and
+    /// the class's expression change (|mean of the class − mean of the other cells|, in input
+    /// units; see [`expression_change_panel`]). A marker must both drive the classifier's
+    /// decision and change in level in its class: genes the network uses as weak, redundant
+    /// evidence but whose expression barely moves drop, and so do genes that move but that
+    /// the network does not need. The rank product is scale free (Breitling et al. 2004,
+    /// RankProd), so neither score's units dominate. The panel's score is 1 / (geometric
+    /// mean rank): 1 for a gene ranked first by both.
+    RankProductWithExpressionChange,
+}
+
+/// Everything needed to go from data to a marker panel. Build with [`Preset::paper`] or
+/// [`Preset::default`] and the builder methods; [`Preset::check`] names the first bad value
+/// (and [`Preset::run`] calls it).
+///
+/// ```
+/// use kratos_explain::{AttributionUnits, Preset, Preprocessing};
+/// let quick = Preset::default().with_ensemble_size(1).with_seed(3);
+/// quick.check()?;
+/// assert_eq!(Preset::paper().preprocessing, Preprocessing::AsIs);
+/// assert_eq!(Preset::default().units, AttributionUnits::Input);
+/// # Ok::<(), kratos_explain::ExplainError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preset {
+    /// Method name of the panel the preset produces (`paper`, `kratos`).
+    pub name: String,
+    /// Transform applied before min-max scaling.
+    pub preprocessing: Preprocessing,
+    /// The classifier and its training (its `seed` is the seed of the first model).
+    pub training: TrainingConfig,
+    /// Models trained with different seeds (see [`Preset::member_seeds`]).
+    pub ensemble_size: usize,
+    /// The CW explainer's parameters (one-vs-rest).
+    pub cw: CwParams,
+    /// Units of the CW perturbation in the scores.
+    pub units: AttributionUnits,
+    /// Which cells are explained and how their attributions are averaged.
+    pub panel: PanelOptions,
+    /// How scores become the final ranking.
+    pub combination: Combination,
+}
+
+impl Default for Preset {
+    /// The `kratos` preset: the paper's network, training and CW parameters, plus log1p for
+    /// count input, a 3-model ensemble, CW scores in input units and the rank product with
+    /// the expression change (see the module documentation). Costs about 3x the paper preset
+    /// (three trainings and three CW runs).
+    fn default() -> Self {
+        Preset {
+            name: "kratos".into(),
+            preprocessing: Preprocessing::Log1pIfCounts,
+            ensemble_size: 3,
+            units: AttributionUnits::Input,
+            combination: Combination::RankProductWithExpressionChange,
+            ..Preset::paper()
+        }
+    }
+}
+
+/// Seeds of ensemble members after the first: SplitMix64 of the base seed and the member
+/// index, so ensembles built on neighbouring base seeds do not share members.
+fn derived_seed(seed: u64, member: u64) -> u64 {
+    let mut z = seed.wrapping_add(member.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Preset {
+    /// The published method: values as given, min-max scaled on the training cells; one
+    /// 256-64-K network trained with binary cross-entropy, Adam lr 1e-3, batch 64, 100 epochs,
+    /// 10% validation, seed 7; CW one-vs-rest with λ 100, lr 1e-3, α 0, 500 iterations,
+    /// starting at d = 0.001; genes ranked by mean |d| (min-max units) over the correctly
+    /// classified cells of each class.
+    pub fn paper() -> Self {
+        Preset {
+            name: "paper".into(),
+            preprocessing: Preprocessing::AsIs,
+            training: TrainingConfig::new(),
+            ensemble_size: 1,
+            cw: CwParams::default(),
+            units: AttributionUnits::Scaled,
+            panel: PanelOptions::default(),
+            combination: Combination::Attribution,
+        }
+    }
+
+    /// Sets the method name of the panel.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets the preprocessing step.
+    pub fn with_preprocessing(mut self, preprocessing: Preprocessing) -> Self {
+        self.preprocessing = preprocessing;
+        self
+    }
+
+    /// Replaces the training configuration (its seed becomes the first model's seed).
+    pub fn with_training(mut self, training: TrainingConfig) -> Self {
+        self.training = training;
+        self
+    }
+
+    /// Sets the number of models.
+    pub fn with_ensemble_size(mut self, ensemble_size: usize) -> Self {
+        self.ensemble_size = ensemble_size;
+        self
+    }
+
+    /// Sets the CW parameters.
+    pub fn with_cw(mut self, cw: CwParams) -> Self {
+        self.cw = cw;
+        self
+    }
+
+    /// Sets the units of the CW scores.
+    pub fn with_units(mut self, units: AttributionUnits) -> Self {
+        self.units = units;
+        self
+    }
+
+    /// Sets the panel options (cells explained, aggregation, subsampling).
+    pub fn with_panel_options(mut self, panel: PanelOptions) -> Self {
+        self.panel = panel;
+        self
+    }
+
+    /// Sets the combination rule.
+    pub fn with_combination(mut self, combination: Combination) -> Self {
+        self.combination = combination;
+        self
+    }
+
+    /// Sets the seed of training (first model) and of the panel (cell subsampling).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.training.seed = seed;
+        self.panel.seed = seed;
+        self
+    }
+
+    /// Checks every value, naming the first bad one.
+    pub fn check(&self) -> Result<()> {
+        if self.name.trim().is_empty() {
+            return Err(ExplainError::invalid("name", "must not be empty"));
+        }
+        if self.ensemble_size == 0 {
+            return Err(ExplainError::invalid("ensemble_size", "must be at least 1"));
+        }
+        self.training.check()?;
+        self.cw.check()?;
+        if self.cw.mode != CwMode::OneVsRest {
+            return Err(ExplainError::invalid(
+                "cw.mode",
+                "a preset builds one-vs-rest panels; use explain_pair for one-vs-one",
+            ));
+        }
+        if self.panel.batch_cells == 0 {
+            return Err(ExplainError::invalid(
+                "panel.batch_cells",
+                "must be at least 1",
+            ));
+        }
+        if self.panel.max_cells_per_class == Some(0) {
+            return Err(ExplainError::invalid(
+                "panel.max_cells_per_class",
+                "must be at least 1 (or unset)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The training seed of every model: the configured seed for the first, then seeds
+    /// derived from it (SplitMix64).
+    pub fn member_seeds(&self) -> Vec<u64> {
+        (0..self.ensemble_size as u64)
+            .map(|k| {
+                if k == 0 {
+                    self.training.seed
+                } else {
+                    derived_seed(self.training.seed, k)
+                }
+            })
+            .collect()
+    }
+
+    /// A one-paragraph description of what the preset does, for logs and reports.
+    pub fn describe(&self) -> String {
+        let t = &self.training;
+        let c = &self.cw;
+        let mut s = format!("{}: ", self.name);
+        s.push_str(match self.preprocessing {
+            Preprocessing::AsIs => "values as given",
+            Preprocessing::Log1p => "log1p of the values",
+            Preprocessing::Log1pIfCounts => "log1p when the input is counts",
+        });
+        let _ = write!(
+            s,
+            ", min-max scaled on the training cells; {} {} ({}, {} epochs, Adam lr {}, batch {}, \
+             hidden {:?}{}{}, seed {}); CW one-vs-rest (λ {}, lr {}, α {}, {} iterations), \
+             |d| in {} units",
+            self.ensemble_size,
+            if self.ensemble_size == 1 {
+                "model"
+            } else {
+                "models"
+            },
+            match t.loss {
+                LossKind::BinaryCrossEntropy => "binary cross-entropy",
+                LossKind::CategoricalCrossEntropy => "categorical cross-entropy",
+            },
+            t.epochs,
+            t.learning_rate,
+            t.batch_size,
+            t.hidden_sizes,
+            if t.early_stopping.is_some() {
+                ", early stopping"
+            } else {
+                ""
+            },
+            if t.dropout > 0.0 || t.input_noise > 0.0 || t.l1_first_layer > 0.0 {
+                ", regularised"
+            } else {
+                ""
+            },
+            t.seed,
+            c.lambda,
+            c.learning_rate,
+            c.alpha,
+            c.max_iter,
+            match self.units {
+                AttributionUnits::Scaled => "min-max",
+                AttributionUnits::Input => "input",
+            },
+        );
+        let _ = write!(
+            s,
+            ", {} over the {} cells of each class",
+            match self.panel.aggregation {
+                Aggregation::MeanAbsolute => "mean |d|",
+                Aggregation::AbsoluteMean => "|mean d|",
+            },
+            if self.panel.correct_only {
+                "correctly classified"
+            } else {
+                "labelled"
+            }
+        );
+        if self.ensemble_size > 1 {
+            s.push_str("; per-model scores normalised to sum 1 and averaged");
+        }
+        if self.combination == Combination::RankProductWithExpressionChange {
+            s.push_str("; ranked by the rank product with |Δ mean expression| (class vs rest)");
+        }
+        s
+    }
+
+    /// The serialisable description of the preset (before a run).
+    pub fn description(&self) -> PresetDescription {
+        PresetDescription {
+            summary: self.describe(),
+            member_seeds: self.member_seeds(),
+            preset: self.clone(),
+            log1p_applied: None,
+        }
+    }
+
+    /// Trains the preset's models on the labelled `train` cells and explains the labelled
+    /// `explain_on` cells (raw values with the same genes, e.g. all cells as the paper does,
+    /// or held-out cells). Everything is seeded: the same inputs give the same panel.
+    ///
+    /// The preprocessing decision ([`Preprocessing::applies_to`]) is made on `train` and
+    /// applied identically to `explain_on`; use [`PresetRun::prepare`] for other cells.
+    pub fn run<B: AutodiffBackend>(
+        &self,
+        train: &Dataset,
+        explain_on: &Dataset,
+        device: &B::Device,
+    ) -> Result<PresetRun<B>> {
+        self.check()?;
+        if train.gene_names() != explain_on.gene_names() {
+            return Err(ExplainError::InvalidInput(format!(
+                "the cells to explain must have the training genes in the same order \
+                 ({} training genes, {} genes to explain)",
+                train.n_genes(),
+                explain_on.n_genes()
+            )));
+        }
+        let log1p = self.preprocessing.applies_to(train);
+        let train = apply_preprocessing(train, log1p)?;
+        let explain_on = apply_preprocessing(explain_on, log1p)?;
+        let ranges = gene_ranges(&train);
+        let cw = CwExplainer::new(self.cw)?;
+        let seeds = self.member_seeds();
+        let mut models = Vec::with_capacity(seeds.len());
+        let mut member_panels = Vec::with_capacity(seeds.len());
+        for &seed in &seeds {
+            let config = self.training.clone().with_seed(seed);
+            let model = fit::<B>(&train, &config, device)?;
+            let mut panel = explain_panel(&cw, &model, &explain_on, &self.panel)?;
+            if self.units == AttributionUnits::Input {
+                panel = rescale_genes(&panel, &ranges)?;
+            }
+            member_panels.push(panel);
+            models.push(model);
+        }
+        let attribution = if member_panels.len() == 1 {
+            member_panels[0].clone()
+        } else {
+            mean_normalised(&member_panels)?
+        };
+        let (panel, expression_change) = match self.combination {
+            Combination::Attribution => (attribution, None),
+            Combination::RankProductWithExpressionChange => {
+                let change = expression_change_panel(&explain_on, models[0].class_names())?;
+                // `cells_used` is the smaller of the two: the cells explained.
+                (rank_product(&[&attribution, &change])?, Some(change))
+            }
+        };
+        let mut description = self.description();
+        description.log1p_applied = Some(log1p);
+        Ok(PresetRun {
+            panel: panel.with_method(self.name.clone()),
+            models,
+            member_panels,
+            expression_change,
+            log1p,
+            description,
+        })
+    }
+}
+
+fn apply_preprocessing(data: &Dataset, log1p: bool) -> Result<Dataset> {
+    let mut out = data.clone();
+    if log1p {
+        kratos_data::preprocess::log1p(&mut out)?;
+    }
+    Ok(out)
+}
+
+/// max − min of every gene over the cells of `data` (0 for constant genes).
+fn gene_ranges(data: &Dataset) -> Vec<f32> {
+    let g = data.n_genes();
+    let mut lo = vec![f32::INFINITY; g];
+    let mut hi = vec![f32::NEG_INFINITY; g];
+    for i in 0..data.n_cells() {
+        for (j, &v) in data.row(i).iter().enumerate() {
+            lo[j] = lo[j].min(v);
+            hi[j] = hi[j].max(v);
+        }
+    }
+    lo.iter()
+        .zip(&hi)
+        .map(|(l, h)| if h > l { h - l } else { 0.0 })
+        .collect()
+}
+
+/// The panel with every gene's score multiplied by `factors[gene]`, re-ranked.
+fn rescale_genes(panel: &GenePanel, factors: &[f32]) -> Result<GenePanel> {
+    let scores = (0..panel.n_classes())
+        .map(|c| {
+            panel
+                .scores(c)
+                .iter()
+                .zip(factors)
+                .map(|(s, f)| s * f)
+                .collect()
+        })
+        .collect();
+    GenePanel::from_scores(
+        panel.method(),
+        panel.gene_names().to_vec(),
+        panel.class_names().to_vec(),
+        scores,
+        panel.cells_used().to_vec(),
+    )
+}
+
+fn check_same_layout(panels: &[&GenePanel]) -> Result<()> {
+    let first = panels
+        .first()
+        .ok_or_else(|| ExplainError::InvalidInput("no panels to combine".into()))?;
+    for p in &panels[1..] {
+        if p.gene_names() != first.gene_names() || p.class_names() != first.class_names() {
+            return Err(ExplainError::InvalidInput(format!(
+                "panels `{}` and `{}` do not have the same genes and classes in the same order",
+                first.method(),
+                p.method()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Averages panels of the same genes and classes (e.g. one per ensemble member) after
+/// normalising each panel's scores to sum 1 within each class, so that no model weighs more
+/// because its scores are larger. A class whose scores sum to 0 contributes zeros. The
+/// result's method is the first panel's and its `cells_used` the smallest over panels.
+pub fn mean_normalised(panels: &[GenePanel]) -> Result<GenePanel> {
+    let refs: Vec<&GenePanel> = panels.iter().collect();
+    check_same_layout(&refs)?;
+    let first = &panels[0];
+    let (k, g) = (first.n_classes(), first.gene_names().len());
+    let mut scores = vec![vec![0f64; g]; k];
+    for p in panels {
+        for (c, acc) in scores.iter_mut().enumerate() {
+            let s = p.scores(c);
+            let total: f64 = s.iter().map(|&v| v as f64).sum();
+            if total > 0.0 && total.is_finite() {
+                for (a, &v) in acc.iter_mut().zip(s) {
+                    *a += v as f64 / total;
+                }
+            }
+        }
+    }
+    let n = panels.len() as f64;
+    let cells_used = (0..k)
+        .map(|c| panels.iter().map(|p| p.cells_used()[c]).min().unwrap_or(0))
+        .collect();
+    GenePanel::from_scores(
+        first.method(),
+        first.gene_names().to_vec(),
+        first.class_names().to_vec(),
+        scores
+            .into_iter()
+            .map(|s| s.into_iter().map(|v| (v / n) as f32).collect())
+            .collect(),
+        cells_used,
+    )
+}
+
+/// Ranks (1 = highest score) with ties given their average rank; NaN ranks last.
+fn average_ranks(scores: &[f32]) -> Vec<f64> {
+    let key = |v: f32| if v.is_nan() { f32::NEG_INFINITY } else { v };
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| key(scores[b]).total_cmp(&key(scores[a])));
+    let mut ranks = vec![0f64; scores.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && key(scores[order[j + 1]]) == key(scores[order[i]]) {
+            j += 1;
+        }
+        let average = (i + j) as f64 / 2.0 + 1.0;
+        for &o in &order[i..=j] {
+            ranks[o] = average;
+        }
+        i = j + 1;
+    }
+    ranks
+}
+
+/// The rank product of panels of the same genes and classes: per class, each gene's score is
+/// 1 / (geometric mean of its ranks in the panels), ranks from 1 (best) with ties averaged.
+/// Named `rank-product`; `cells_used` is the smallest over panels.
+///
+/// ```
+/// use kratos_explain::{GenePanel, rank_product};
+/// let genes: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+/// let x = GenePanel::from_scores("x", genes.clone(), vec!["T".into()], vec![vec![3.0, 2.0, 1.0]], vec![5])?;
+/// let y = GenePanel::from_scores("y", genes, vec!["T".into()], vec![vec![1.0, 3.0, 2.0]], vec![5])?;
+/// let both = rank_product(&[&x, &y])?;
+/// assert_eq!(both.top_genes(0, 1), ["b"]); // ranks 2 and 1 beat 1 and 3
+/// # Ok::<(), kratos_explain::ExplainError>(())
+/// ```
+pub fn rank_product(panels: &[&GenePanel]) -> Result<GenePanel> {
+    check_same_layout(panels)?;
+    let first = panels[0];
+    let k = first.n_classes();
+    let n = panels.len() as f64;
+    let scores = (0..k)
+        .map(|c| {
+            let ranks: Vec<Vec<f64>> = panels.iter().map(|p| average_ranks(p.scores(c))).collect();
+            (0..first.gene_names().len())
+                .map(|j| {
+                    let log_mean = ranks.iter().map(|r| r[j].ln()).sum::<f64>() / n;
+                    (-log_mean).exp() as f32
+                })
+                .collect()
+        })
+        .collect();
+    let cells_used = (0..k)
+        .map(|c| panels.iter().map(|p| p.cells_used()[c]).min().unwrap_or(0))
+        .collect();
+    GenePanel::from_scores(
+        "rank-product",
+        first.gene_names().to_vec(),
+        first.class_names().to_vec(),
+        scores,
+        cells_used,
+    )
+}
+
+/// One-vs-rest expression change of every gene for each of `class_names`: |mean over the
+/// class's cells − mean over all other labelled cells| of the values of `data` (pass them in
+/// the units the model sees, e.g. log expression). Cells whose label is not among
+/// `class_names` are ignored; a class without cells, or without other cells, scores 0 for
+/// every gene. Named `expression-change`; `cells_used` counts each class's cells.
+pub fn expression_change_panel(data: &Dataset, class_names: &[String]) -> Result<GenePanel> {
+    let labels = data.labels().ok_or_else(|| {
+        ExplainError::InvalidInput("the expression change needs labelled cells".into())
+    })?;
+    let k = class_names.len();
+    let g = data.n_genes();
+    let slot: Vec<Option<usize>> = labels
+        .class_names()
+        .iter()
+        .map(|name| class_names.iter().position(|c| c == name))
+        .collect();
+    let mut sums = vec![vec![0f64; g]; k];
+    let mut counts = vec![0usize; k];
+    let mut total = vec![0f64; g];
+    let mut n_total = 0usize;
+    for (i, &a) in labels.assignments().iter().enumerate() {
+        let Some(c) = slot[a] else { continue };
+        counts[c] += 1;
+        n_total += 1;
+        for ((s, t), &v) in sums[c].iter_mut().zip(total.iter_mut()).zip(data.row(i)) {
+            *s += v as f64;
+            *t += v as f64;
+        }
+    }
+    let scores = (0..k)
+        .map(|c| {
+            let (n_in, n_out) = (counts[c], n_total - counts[c]);
+            (0..g)
+                .map(|j| {
+                    if n_in == 0 || n_out == 0 {
+                        return 0.0;
+                    }
+                    let mean_in = sums[c][j] / n_in as f64;
+                    let mean_out = (total[j] - sums[c][j]) / n_out as f64;
+                    (mean_in - mean_out).abs() as f32
+                })
+                .collect()
+        })
+        .collect();
+    GenePanel::from_scores(
+        "expression-change",
+        data.gene_names().to_vec(),
+        class_names.to_vec(),
+        scores,
+        counts,
+    )
+}
+
+/// What a preset is made of and what a run did, for `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PresetDescription {
+    /// One paragraph in words ([`Preset::describe`]).
+    pub summary: String,
+    /// The training seed of every model.
+    pub member_seeds: Vec<u64>,
+    /// Whether log1p was applied (known after a run; `None` before).
+    pub log1p_applied: Option<bool>,
+    /// The full preset.
+    pub preset: Preset,
+}
+
+/// The result of [`Preset::run`]: the models, the panel and how they were made.
+#[derive(Debug, Clone)]
+pub struct PresetRun<B: AutodiffBackend> {
+    models: Vec<TrainedModel<B>>,
+    panel: GenePanel,
+    member_panels: Vec<GenePanel>,
+    expression_change: Option<GenePanel>,
+    log1p: bool,
+    description: PresetDescription,
+}
+
+impl<B: AutodiffBackend> PresetRun<B> {
+    /// The combined marker panel (method: the preset's name).
+    pub fn panel(&self) -> &GenePanel {
+        &self.panel
+    }
+
+    /// The first model (trained with the preset's seed), for embedding and prediction. It
+    /// expects cells preprocessed like the training cells: pass them through
+    /// [`PresetRun::prepare`].
+    pub fn model(&self) -> &TrainedModel<B> {
+        &self.models[0]
+    }
+
+    /// Every model of the ensemble, in the order of [`Preset::member_seeds`].
+    pub fn models(&self) -> &[TrainedModel<B>] {
+        &self.models
+    }
+
+    /// Each model's CW panel (in the preset's units), before combination.
+    pub fn member_panels(&self) -> &[GenePanel] {
+        &self.member_panels
+    }
+
+    /// The expression-change panel, if the combination used it.
+    pub fn expression_change(&self) -> Option<&GenePanel> {
+        self.expression_change.as_ref()
+    }
+
+    /// Whether log1p was applied before scaling.
+    pub fn log1p_applied(&self) -> bool {
+        self.log1p
+    }
+
+    /// Applies the run's preprocessing to other cells (raw values, the model's genes), ready
+    /// for the models' `predict`, `embedding` and explainers.
+    pub fn prepare(&self, data: &Dataset) -> Result<Dataset> {
+        apply_preprocessing(data, self.log1p)
+    }
+
+    /// What the preset is made of, including whether log1p was applied.
+    pub fn description(&self) -> &PresetDescription {
+        &self.description
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn paper_preset_is_the_published_method() {
+        let p = Preset::paper();
+        assert_eq!(p.name, "paper");
+        assert_eq!(p.preprocessing, Preprocessing::AsIs);
+        assert_eq!(p.training, TrainingConfig::new());
+        assert_eq!(p.training.loss, LossKind::BinaryCrossEntropy);
+        assert_eq!((p.training.epochs, p.training.batch_size), (100, 64));
+        assert_eq!(p.training.learning_rate, 1e-3);
+        assert_eq!(p.ensemble_size, 1);
+        assert_eq!(p.cw, CwParams::default());
+        assert_eq!(
+            (p.cw.lambda, p.cw.learning_rate, p.cw.alpha, p.cw.max_iter),
+            (100.0, 1e-3, 0.0, 500)
+        );
+        assert_eq!(p.units, AttributionUnits::Scaled);
+        assert_eq!(p.panel.aggregation, Aggregation::MeanAbsolute);
+        assert!(p.panel.correct_only);
+        assert_eq!(p.combination, Combination::Attribution);
+        assert_eq!(p.member_seeds(), vec![7]);
+        p.check().unwrap();
+    }
+
+    #[test]
+    fn default_preset_differs_only_where_documented() {
+        let d = Preset::default();
+        let p = Preset::paper();
+        assert_eq!(d.name, "kratos");
+        assert_eq!(d.training, p.training);
+        assert_eq!(d.cw, p.cw);
+        assert_eq!(d.panel, p.panel);
+        assert_eq!(d.preprocessing, Preprocessing::Log1pIfCounts);
+        assert_eq!(d.ensemble_size, 3);
+        let seeds = d.member_seeds();
+        assert_eq!(seeds[0], 7);
+        assert_eq!(seeds.len(), 3);
+        assert!(seeds[1] != seeds[2] && seeds[1] != 7 && seeds[1] != 8);
+        d.check().unwrap();
+        let text = d.describe();
+        assert!(
+            text.contains("log1p") && text.contains("3 models") && text.contains("rank product")
+        );
+        let json = serde_json::to_string(&d.description()).unwrap();
+        let back: PresetDescription = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.preset, d);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Preset::default().with_ensemble_size(0).check().unwrap_err();
+        assert!(e.to_string().contains("ensemble_size"), "{e}");
+        let e = Preset::paper()
+            .with_cw(CwParams::new().lambda(-1.0))
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("lambda"), "{e}");
+        let e = Preset::paper()
+            .with_training(TrainingConfig::new().with_epochs(0))
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("epochs"), "{e}");
+        let e = Preset::paper()
+            .with_cw(CwParams::new().mode(CwMode::OneVsOne))
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("cw.mode"), "{e}");
+    }
+
+    #[test]
+    fn counts_are_recognised() {
+        let counts = Dataset::from_matrix(vec![0.0, 5.0, 2.0, 0.0], 2, 2).unwrap();
+        let logged = Dataset::from_matrix(vec![0.0, 1.79, 1.1, 0.0], 2, 2).unwrap();
+        let negative = Dataset::from_matrix(vec![-1.0, 5.0, 2.0, 0.0], 2, 2).unwrap();
+        let binary = Dataset::from_matrix(vec![0.0, 1.0, 1.0, 0.0], 2, 2).unwrap();
+        assert!(looks_like_counts(&counts));
+        assert!(!looks_like_counts(&logged));
+        assert!(!looks_like_counts(&negative));
+        assert!(!looks_like_counts(&binary));
+        assert!(Preprocessing::Log1pIfCounts.applies_to(&counts));
+        assert!(!Preprocessing::Log1pIfCounts.applies_to(&logged));
+        assert!(Preprocessing::Log1p.applies_to(&logged));
+        assert!(!Preprocessing::AsIs.applies_to(&counts));
+    }
+
+    #[test]
+    fn ranks_average_ties() {
+        assert_eq!(
+            average_ranks(&[0.5, 0.9, 0.5, 0.1]),
+            vec![2.5, 1.0, 2.5, 4.0]
+        );
+        assert_eq!(average_ranks(&[1.0, f32::NAN]), vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn mean_normalised_weighs_models_equally() {
+        let genes = names(&["a", "b", "c"]);
+        let x = GenePanel::from_scores(
+            "cw",
+            genes.clone(),
+            names(&["T"]),
+            vec![vec![100.0, 0.0, 100.0]],
+            vec![4],
+        )
+        .unwrap();
+        let y = GenePanel::from_scores(
+            "cw",
+            genes,
+            names(&["T"]),
+            vec![vec![0.0, 0.2, 0.2]],
+            vec![3],
+        )
+        .unwrap();
+        let m = mean_normalised(&[x, y]).unwrap();
+        let s = m.scores(0);
+        assert!((s[0] - 0.25).abs() < 1e-6 && (s[1] - 0.25).abs() < 1e-6);
+        assert!((s[2] - 0.5).abs() < 1e-6);
+        assert_eq!(m.cells_used(), &[3]);
+        assert_eq!(m.top_genes(0, 1), ["c"]);
+    }
+
+    #[test]
+    fn expression_change_is_the_absolute_mean_difference() {
+        use kratos_data::Labels;
+        let data = Dataset::from_matrix(vec![4.0, 1.0, 2.0, 1.0, 0.0, 3.0, 0.0, 1.0], 4, 2)
+            .unwrap()
+            .with_labels(Labels::from_names(&["A", "A", "B", "B"]).unwrap())
+            .unwrap();
+        let p = expression_change_panel(&data, &names(&["B", "A", "C"])).unwrap();
+        // A: gene0 mean 3 vs 0 → 3; gene1 mean 1 vs 2 → 1.
+        assert_eq!(p.scores(1), &[3.0, 1.0]);
+        assert_eq!(p.scores(0), &[3.0, 1.0]);
+        assert_eq!(p.scores(2), &[0.0, 0.0]);
+        assert_eq!(p.cells_used(), &[2, 2, 0]);
+    }
+}
