@@ -1,4 +1,4 @@
-//! Command-line arguments (clap).
+//! Command-line arguments (clap derive). Every command and flag has `--help`.
 
 use std::path::PathBuf;
 
@@ -6,13 +6,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Find the marker genes of every cell type: train a small neural classifier on labelled cells,
 /// explain it, and evaluate the gene panels.
+///
+/// Exit codes: 0 success, 2 usage or input error (bad path, labels that do not match, an
+/// output that already exists), 1 any other failure.
 #[derive(Debug, Parser)]
-#[command(name = "kratos", version, about, propagate_version = true)]
+#[command(name = "kratos", version, about, long_about, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// No progress bars.
+    /// No progress bars (they are also hidden when stderr is not a terminal).
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }
@@ -20,9 +23,11 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train, explain and evaluate on the embedded simulated data set (no input needed).
+    /// Train, explain and evaluate on a simulated data set with known marker genes (no input
+    /// needed); writes a report folder and prints a summary.
     Demo(DemoArgs),
-    /// Train, explain and evaluate on your data; write panels, embedding, model and report.
+    /// Train, explain and evaluate on your data; write panels, embedding, model, plots and a
+    /// report.
     Run(RunArgs),
     /// Score a marker panel (from kratos or any other tool) with the paper's SVM protocol.
     Evaluate(EvaluateArgs),
@@ -30,85 +35,49 @@ pub enum Command {
     Simulate(SimulateArgs),
 }
 
-/// Output folder options shared by the commands that write a folder.
-#[derive(Debug, Args)]
-pub struct OutputArgs {
-    /// Replace the output folder if it exists.
-    #[arg(long)]
-    pub force: bool,
-}
-
-/// `kratos demo`.
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Output folder.
-    #[arg(long, default_value = "kratos-demo")]
-    pub out: PathBuf,
-    /// Seed of the simulation, split and training.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    #[command(flatten)]
-    pub output: OutputArgs,
-}
-
-/// Explainers `kratos run` can use.
+/// Explainers `kratos run` can use (the `kratos` panel is always written as well).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Method {
     /// Carlini–Wagner perturbation, one-vs-rest (the paper's method).
     Cw,
-    /// Carlini–Wagner, one-vs-one: every ordered pair of classes.
+    /// Carlini–Wagner, one-vs-one: every ordered pair of classes ("A vs B").
     CwOvo,
-    /// SmoothGrad.
+    /// SmoothGrad (20 noisy copies).
     Smoothgrad,
-    /// Integrated Gradients (zero baseline).
+    /// Integrated Gradients (zero baseline, 20 steps).
     Ig,
-    /// Plain gradient.
+    /// Plain gradient of the class output.
     Saliency,
+    /// Gradient times input.
+    GradInput,
 }
 
-/// `kratos run`.
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Data: CSV/TSV[.gz] (cells as rows), a 10x matrix folder, or an .h5ad file.
-    #[arg(long)]
-    pub data: PathBuf,
-    /// Label file (two columns: cell id, label).
-    #[arg(long, conflicts_with = "label_key")]
-    pub labels: Option<PathBuf>,
-    /// .h5ad obs column holding the labels.
-    #[arg(long)]
-    pub label_key: Option<String>,
-    /// Read genes as rows (a genes x cells text file).
-    #[arg(long)]
-    pub transpose: bool,
-    /// Explainers to run, besides the default kratos panel.
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "cw,smoothgrad,ig,saliency"
-    )]
-    pub methods: Vec<Method>,
-    /// Training epochs.
-    #[arg(long, default_value_t = 100)]
-    pub epochs: usize,
-    /// Learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f64,
-    /// Seed of the split, training and explainers.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Genes per class shown in the printed summary.
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
-    /// Output folder.
-    #[arg(long)]
-    pub out: PathBuf,
-    #[command(flatten)]
-    pub output: OutputArgs,
+impl Method {
+    /// The name used in file names and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Cw => "cw",
+            Method::CwOvo => "cw-ovo",
+            Method::Smoothgrad => "smoothgrad",
+            Method::Ig => "ig",
+            Method::Saliency => "saliency",
+            Method::GradInput => "gradient-x-input",
+        }
+    }
 }
 
-/// Grids of panel sizes.
+/// Preprocessing before the model's min-max scaling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PreprocessingArg {
+    /// log1p when the training cells look like counts (non-negative integers), else none.
+    Auto,
+    /// Always log1p.
+    Log1p,
+    /// Values as given (the paper).
+    None,
+}
+
+/// Panel sizes of the SVM evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Grid {
     /// 1, 2, 5, 10, 20, 50 % of the genes.
@@ -117,32 +86,134 @@ pub enum Grid {
     Paper,
 }
 
+/// Whether and how `run` evaluates its panels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateGrid {
+    /// Do not evaluate (the report then has no AUROC curves).
+    None,
+    /// 1, 2, 5, 10, 20, 50 % of the genes.
+    Quick,
+    /// The paper's 40 sizes from 1 % to 100 % (slow on large data).
+    Paper,
+}
+
+/// Options of the 2-D maps in the report.
+#[derive(Debug, Clone, Args)]
+pub struct MapArgs {
+    /// At most this many cells (drawn at random, seeded, stratified by label) in the t-SNE
+    /// maps; the report says when it subsampled.
+    #[arg(long, default_value_t = 3000, value_name = "N")]
+    pub map_cells: usize,
+    /// Skip the t-SNE maps and all plots (report.html then has tables only).
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+/// `kratos demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output folder.
+    #[arg(long, default_value = "kratos-demo", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the simulation, split, training and explainers.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Where the labels come from. Without either flag kratos uses `labels.tsv` beside the data if
+/// there is one, else cell ids of the form `<index>_<type>`, and says which on stderr.
+#[derive(Debug, Clone, Args)]
+pub struct LabelArgs {
+    /// Label file: two columns, cell id and label (tab- or comma-separated, header optional).
+    #[arg(long, conflicts_with = "label_key", value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    /// An .h5ad `obs` column holding the labels (e.g. `bulk_labels`).
+    #[arg(long, value_name = "KEY")]
+    pub label_key: Option<String>,
+}
+
+/// The data to read.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Data: CSV/TSV[.gz] with cells as rows, a 10x Genomics matrix folder, or an .h5ad file.
+    #[arg(long, value_name = "PATH")]
+    pub data: PathBuf,
+    /// The text file has genes as rows and cells as columns.
+    #[arg(long)]
+    pub transpose: bool,
+    #[command(flatten)]
+    pub labels: LabelArgs,
+}
+
+/// `kratos run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: DataArgs,
+    /// Explainers to run, comma-separated; `panels/kratos.tsv` (the default kratos panel) is
+    /// always written as well.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "cw,smoothgrad,ig,saliency"
+    )]
+    pub methods: Vec<Method>,
+    /// Training epochs.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub epochs: usize,
+    /// Learning rate (Adam).
+    #[arg(long, default_value_t = 1e-3, value_name = "X")]
+    pub lr: f64,
+    /// Seed of the split, training and explainers.
+    #[arg(long, default_value_t = 7, value_name = "S")]
+    pub seed: u64,
+    /// Genes per class listed in the printed summary and the report.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Preprocessing before the model's min-max scaling.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub preprocessing: PreprocessingArg,
+    /// Evaluate every panel with the SVM top-k protocol (AUROC curves in the report). Off by
+    /// default: `quick` takes minutes on a few thousand cells, `paper` much longer.
+    #[arg(long, value_enum, default_value = "none", value_name = "GRID")]
+    pub evaluate: EvaluateGrid,
+    /// Random-search candidates per SVM fit in the evaluation (the paper used 200).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub n_iter: usize,
+    #[command(flatten)]
+    pub map: MapArgs,
+    /// Output folder (must not exist unless --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `kratos evaluate`.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Data the panel is evaluated on (same formats as `run`).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// Label file (cell id, label).
-    #[arg(long, conflicts_with = "label_key")]
-    pub labels: Option<PathBuf>,
-    /// .h5ad obs column holding the labels.
-    #[arg(long)]
-    pub label_key: Option<String>,
-    /// Panel TSV with header `class rank gene score` (tab-separated).
-    #[arg(long)]
+    #[command(flatten)]
+    pub input: DataArgs,
+    /// Panel TSV with header `class<TAB>rank<TAB>gene<TAB>score` (from kratos or any tool;
+    /// classes named as in the labels, genes as in the data).
+    #[arg(long, value_name = "FILE")]
     pub panel: PathBuf,
     /// Panel sizes.
     #[arg(long, value_enum, default_value = "quick")]
     pub grid: Grid,
     /// Random-search candidates per SVM fit (the paper used 200).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_name = "N")]
     pub n_iter: usize,
     /// Seed of the folds and the search.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
     /// Output JSON file.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Replace the output file if it exists.
     #[arg(long)]
@@ -151,13 +222,25 @@ pub struct EvaluateArgs {
 
 /// Simulation presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Preset {
+pub enum SimPreset {
     /// 500 cells, 5 types; 20 causal, 20 dependent, 100 noise genes.
     Clean,
     /// As clean with 100 dependent genes.
     Hard,
-    /// 100,000 cells x 2,000 genes, 20 types, streamed to disk.
+    /// 100,000 cells x 2,000 genes, 20 types, streamed to disk (also as a 10x folder).
     Large,
+}
+
+/// File formats of `kratos simulate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    /// `counts.csv.gz` (cells as rows).
+    Csv,
+    /// A 10x Genomics folder (`matrix.mtx.gz`, `barcodes.tsv.gz`, `features.tsv.gz`).
+    #[value(name = "10x")]
+    TenX,
+    /// Both.
+    Both,
 }
 
 /// `kratos simulate`.
@@ -165,13 +248,17 @@ pub enum Preset {
 pub struct SimulateArgs {
     /// Preset.
     #[arg(long, value_enum, default_value = "clean")]
-    pub preset: Preset,
+    pub preset: SimPreset,
+    /// Count file format (labels.tsv and genes.tsv are always written).
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SimFormat,
     /// Seed.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Output folder.
-    #[arg(long)]
+    /// Output folder (gets counts.csv.gz, labels.tsv, genes.tsv with the role of every gene).
+    #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    #[command(flatten)]
-    pub output: OutputArgs,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    pub force: bool,
 }

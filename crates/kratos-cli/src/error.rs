@@ -1,4 +1,7 @@
-/// A failure of the command, with the exit code it maps to.
+//! The command's error type and how errors map to exit codes.
+
+/// A failure of the command, with the exit code it maps to. Messages are one line and name the
+/// file or flag and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Bad input or usage: exit code 2.
@@ -17,30 +20,48 @@ impl CliError {
             CliError::Failure(_) => 1,
         }
     }
+
+    /// An I/O failure on `path`.
+    pub fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        CliError::Failure(format!("{}: {e}", path.display()))
+    }
+}
+
+/// One line: the error's message with line breaks folded.
+fn one_line(e: impl std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl From<kratos::Error> for CliError {
     fn from(e: kratos::Error) -> Self {
         match e {
-            kratos::Error::Data(d) => CliError::Input(d.to_string()),
-            other => CliError::Failure(other.to_string()),
+            kratos::Error::Data(d) => d.into(),
+            kratos::Error::Model(m) => m.into(),
+            kratos::Error::Explain(x) => x.into(),
+            kratos::Error::Metrics(m) => m.into(),
+            kratos::Error::Sim(s) => s.into(),
+            kratos::Error::Pipeline(p) => CliError::Input(one_line(p)),
+            other => CliError::Failure(one_line(other)),
         }
     }
 }
 
 impl From<kratos::DataError> for CliError {
     fn from(e: kratos::DataError) -> Self {
-        CliError::Input(e.to_string())
+        CliError::Input(one_line(e))
     }
 }
 
 impl From<kratos::ModelError> for CliError {
     fn from(e: kratos::ModelError) -> Self {
         match e {
-            kratos::ModelError::Data(d) => CliError::Input(d.to_string()),
+            kratos::ModelError::Data(d) => d.into(),
             kratos::ModelError::GeneMismatch { .. }
-            | kratos::ModelError::InvalidParameter { .. } => CliError::Input(e.to_string()),
-            other => CliError::Failure(other.to_string()),
+            | kratos::ModelError::InvalidParameter { .. } => CliError::Input(one_line(e)),
+            other => CliError::Failure(one_line(other)),
         }
     }
 }
@@ -48,26 +69,35 @@ impl From<kratos::ModelError> for CliError {
 impl From<kratos::ExplainError> for CliError {
     fn from(e: kratos::ExplainError) -> Self {
         match e {
+            kratos::ExplainError::Data(d) => d.into(),
+            kratos::ExplainError::Model(m) => m.into(),
             kratos::ExplainError::PanelFile { .. }
-            | kratos::ExplainError::InvalidParameter { .. } => CliError::Input(e.to_string()),
-            other => CliError::Failure(other.to_string()),
+            | kratos::ExplainError::InvalidParameter { .. }
+            | kratos::ExplainError::InvalidInput(_) => CliError::Input(one_line(e)),
+            other => CliError::Failure(one_line(other)),
         }
     }
 }
 
-impl From<kratos::metrics::MetricsError> for CliError {
-    fn from(e: kratos::metrics::MetricsError) -> Self {
-        CliError::Failure(e.to_string())
+impl From<kratos::MetricsError> for CliError {
+    fn from(e: kratos::MetricsError) -> Self {
+        match e {
+            kratos::MetricsError::Data(d) => d.into(),
+            kratos::MetricsError::InvalidInput(_)
+            | kratos::MetricsError::InvalidParameter { .. } => CliError::Input(one_line(e)),
+            other => CliError::Failure(one_line(other)),
+        }
     }
 }
 
-impl From<kratos::sim::SimError> for CliError {
-    fn from(e: kratos::sim::SimError) -> Self {
+impl From<kratos::SimError> for CliError {
+    fn from(e: kratos::SimError) -> Self {
         match e {
-            kratos::sim::SimError::Exists(_) | kratos::sim::SimError::InvalidParameter { .. } => {
-                CliError::Input(e.to_string())
+            kratos::SimError::FileExists { .. } | kratos::SimError::InvalidParam { .. } => {
+                CliError::Input(one_line(e))
             }
-            other => CliError::Failure(other.to_string()),
+            kratos::SimError::Data(d) => d.into(),
+            other => CliError::Failure(one_line(other)),
         }
     }
 }

@@ -1,13 +1,34 @@
 //! The `kratos` command: a thin layer over the kratos library crates (ripgrep style: argument
-//! parsing and output here, the work in the libraries).
+//! parsing, progress, plots and reports here, the work in the libraries).
 //!
-//! Subcommands: `demo` (the whole job on an embedded simulated data set), `run` (your data),
-//! `evaluate` (score any marker panel with the paper's SVM protocol) and `simulate` (write a
-//! simulated data set). Exit codes: 0 ok, 2 usage or input error, 1 other failure.
+//! Subcommands: `demo` (the whole job on a simulated data set with known marker genes), `run`
+//! (your data: panels, embedding, model, plots, `report.json`, `report.html`), `evaluate`
+//! (score any marker panel with the paper's SVM protocol) and `simulate` (write a simulated
+//! data set). Exit codes: 0 ok, 2 usage or input error, 1 other failure.
+//!
+//! The binary's integration tests live in `tests/` of this crate (they need
+//! `CARGO_BIN_EXE_kratos`, which cargo gives only to tests of the package that owns the binary).
 
+pub mod analysis;
 pub mod args;
 pub mod commands;
 pub mod error;
+pub mod input;
 pub mod output;
+pub mod plots;
+pub mod progress;
+pub mod reduce;
+pub mod report;
 
 pub use error::CliError;
+
+/// Runs the parsed command line.
+pub fn run(cli: &args::Cli) -> Result<(), CliError> {
+    use args::Command;
+    match &cli.command {
+        Command::Demo(a) => commands::demo(a, cli.quiet),
+        Command::Run(a) => commands::run(a, cli.quiet),
+        Command::Evaluate(a) => commands::evaluate(a, cli.quiet),
+        Command::Simulate(a) => commands::simulate(a),
+    }
+}

@@ -1,10 +1,8 @@
-//! Output folders, progress bars and small file writers.
+//! Output folders, notes on stderr and small file writers.
 
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::CliError;
 
@@ -50,6 +48,11 @@ impl OutputDir {
         })
     }
 
+    /// The temporary folder everything is written into.
+    pub fn dir(&self) -> &Path {
+        &self.work
+    }
+
     /// A path inside the folder (creating parent folders).
     pub fn path(&self, relative: &str) -> Result<PathBuf, CliError> {
         let p = self.work.join(relative);
@@ -80,23 +83,17 @@ impl OutputDir {
         }
         fs::rename(&self.work, &self.target)
             .map_err(|e| CliError::Failure(format!("{}: {e}", self.target.display())))?;
-        Ok(self.target)
+        Ok(self.target.clone())
     }
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.
-pub fn progress(len: u64, message: &str, quiet: bool) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    if quiet || !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
+impl Drop for OutputDir {
+    /// Removes the temporary folder of a run that failed before [`OutputDir::finish`].
+    fn drop(&mut self) {
+        if self.work.exists() {
+            let _ = fs::remove_dir_all(&self.work);
+        }
     }
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message(message.to_string());
-    bar
 }
 
 /// A note on stderr (kept off stdout, which carries the summary).

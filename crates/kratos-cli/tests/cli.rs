@@ -1,195 +1,527 @@
-//! The `kratos` binary end to end on small inputs: files, headers, JSON fields, exit codes.
+//! Runs the built `kratos` binary on small inputs and checks its files, headers, JSON fields,
+//! messages and exit codes.
+//!
+//! These tests live in the package that owns the binary because cargo hands the binary's path
+//! (`CARGO_BIN_EXE_kratos`) only to that package's tests; the cross-crate library tests are in
+//! the workspace's `tests/` package.
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
 
-fn kratos() -> Command {
+fn kratos(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kratos"))
+        .args(args)
+        .output()
+        .expect("the kratos binary runs")
 }
 
-/// A small labelled CSV (60 cells x 6 genes, 3 types; gene k*2 marks type k) and its labels.
-fn write_small(dir: &Path) {
-    let mut csv = String::from("cell,a,b,c,d,e,f\n");
-    let mut labels = String::from("cell\tlabel\n");
-    for i in 0..60 {
-        let k = i % 3;
-        let row: Vec<String> = (0..6)
-            .map(|g| {
-                (if g / 2 == k {
-                    5 + (i * 7 + g) % 4
-                } else {
-                    (i * 3 + g) % 3
-                })
-                .to_string()
-            })
-            .collect();
-        csv.push_str(&format!("c{i},{}\n", row.join(",")));
-        labels.push_str(&format!("c{i}\tt{k}\n"));
-    }
-    std::fs::write(dir.join("cells.csv"), csv).unwrap();
-    std::fs::write(dir.join("labels.tsv"), labels).unwrap();
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+/// One simulated data set and one `kratos run` on it, shared by the tests (a run takes a few
+/// seconds, so it is done once).
+struct Fixture {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    run: PathBuf,
+    run_output: Output,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = dir.path().join("sim");
+        let o = kratos(&[
+            "simulate",
+            "--preset",
+            "clean",
+            "--seed",
+            "3",
+            "--out",
+            s(&sim),
+        ]);
+        assert!(o.status.success(), "simulate failed: {}", stderr(&o));
+        let run = dir.path().join("run");
+        let data = sim.join("counts.csv.gz");
+        let run_output = kratos(&[
+            "run",
+            "--data",
+            s(&data),
+            "--epochs",
+            "8",
+            "--lr",
+            "0.01",
+            "--methods",
+            "saliency,smoothgrad",
+            "--map-cells",
+            "120",
+            "--top",
+            "5",
+            "--out",
+            s(&run),
+        ]);
+        assert!(
+            run_output.status.success(),
+            "run failed: {}",
+            stderr(&run_output)
+        );
+        Fixture {
+            _dir: dir,
+            data,
+            run,
+            run_output,
+        }
+    })
+}
+
+fn report(f: &Fixture) -> serde_json::Value {
+    let text = std::fs::read_to_string(f.run.join("report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 #[test]
-fn run_writes_every_file_and_a_stable_report() {
-    let dir = tempfile::tempdir().unwrap();
-    write_small(dir.path());
-    let out = dir.path().join("out");
-    let status = kratos()
-        .args(["run", "--data"])
-        .arg(dir.path().join("cells.csv"))
-        .args(["--methods", "saliency,cw", "--epochs", "20", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    // labels.tsv beside the data was found and announced on stderr.
-    assert!(String::from_utf8_lossy(&status.stderr).contains("labels.tsv"));
-    for f in [
-        "panels/saliency.tsv",
-        "panels/cw.tsv",
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["demo", "--help"],
+        vec!["run", "--help"],
+        vec!["evaluate", "--help"],
+        vec!["simulate", "--help"],
+    ] {
+        let o = kratos(&args);
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("Usage"), "{args:?}");
+    }
+    let run_help = stdout(&kratos(&["run", "--help"]));
+    for flag in [
+        "--data",
+        "--labels",
+        "--label-key",
+        "--methods",
+        "--epochs",
+        "--lr",
+        "--seed",
+        "--top",
+        "--out",
+        "--force",
+        "--quiet",
+    ] {
+        assert!(run_help.contains(flag), "run --help lacks {flag}");
+    }
+}
+
+#[test]
+fn simulate_writes_counts_labels_and_roles() {
+    let f = fixture();
+    let sim = f.data.parent().unwrap();
+    for file in ["counts.csv.gz", "labels.tsv", "genes.tsv"] {
+        assert!(sim.join(file).is_file(), "{file} missing");
+    }
+    let genes = std::fs::read_to_string(sim.join("genes.tsv")).unwrap();
+    let mut lines = genes.lines();
+    assert_eq!(lines.next(), Some("gene\trole"));
+    let roles: Vec<&str> = lines.map(|l| l.rsplit('\t').next().unwrap()).collect();
+    assert_eq!(roles.len(), 140);
+    assert_eq!(roles.iter().filter(|r| **r == "causal").count(), 20);
+    assert_eq!(roles.iter().filter(|r| **r == "dependent").count(), 20);
+    assert_eq!(roles.iter().filter(|r| **r == "noise").count(), 100);
+}
+
+#[test]
+fn run_writes_every_file() {
+    let f = fixture();
+    for file in [
         "panels/kratos.tsv",
+        "panels/saliency.tsv",
+        "panels/smoothgrad.tsv",
         "embedding.tsv",
         "model/kratos-model.json",
-        "model/weights.mpk",
+        "model/preprocessing.json",
         "report.json",
+        "report.html",
+        "plots/embedding_map.png",
+        "plots/embedding_map.svg",
+        "plots/dotplot.png",
+        "plots/dotplot.svg",
+        "plots/training.png",
+        "plots/training.svg",
     ] {
-        assert!(out.join(f).exists(), "missing {f}");
+        assert!(f.run.join(file).is_file(), "{file} missing");
     }
-    let panel = std::fs::read_to_string(out.join("panels/cw.tsv")).unwrap();
-    assert!(panel.starts_with("class\trank\tgene\tscore\n"));
-    assert_eq!(panel.lines().count(), 1 + 3 * 6);
-    let embedding = std::fs::read_to_string(out.join("embedding.tsv")).unwrap();
-    assert!(embedding.starts_with("cell\tlabel\te1\t"));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
-    for pointer in [
-        "/accuracy/train",
-        "/accuracy/test",
-        "/embedding/ari",
-        "/embedding/ami",
-        "/embedding/silhouette",
-        "/timings_s/train",
-        "/data/cells",
-        "/data/genes",
-        "/classes/0/name",
-        "/classes/0/count",
-        "/parameters/seed",
-        "/parameters/kratos_default/summary",
-        "/version",
-    ] {
-        assert!(
-            report.pointer(pointer).is_some(),
-            "report.json lacks {pointer}"
-        );
-    }
-    assert_eq!(report["data"]["cells"], 60);
+    // Not evaluated by default: no AUROC plot.
+    assert!(!f.run.join("plots/auroc.png").exists());
     // No temporary folder is left behind.
-    assert!(!dir.path().join(".out.partial").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(f.run.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty());
 }
 
 #[test]
-fn bad_inputs_give_one_line_errors_and_exit_code_2() {
-    let dir = tempfile::tempdir().unwrap();
-    write_small(dir.path());
-    let cases: Vec<(Vec<String>, &str)> = vec![
-        (
-            vec![
-                "run".into(),
-                "--data".into(),
-                dir.path().join("nope.csv").display().to_string(),
-                "--out".into(),
-                dir.path().join("o1").display().to_string(),
-            ],
-            "no such file",
-        ),
-        (
-            {
-                std::fs::write(dir.path().join("wrong.tsv"), "cell\tlabel\nzz\tA\n").unwrap();
-                vec![
-                    "run".into(),
-                    "--data".into(),
-                    dir.path().join("cells.csv").display().to_string(),
-                    "--labels".into(),
-                    dir.path().join("wrong.tsv").display().to_string(),
-                    "--out".into(),
-                    dir.path().join("o2").display().to_string(),
-                ]
-            },
-            "wrong.tsv",
-        ),
-        (
-            {
-                std::fs::create_dir(dir.path().join("exists")).unwrap();
-                vec![
-                    "run".into(),
-                    "--data".into(),
-                    dir.path().join("cells.csv").display().to_string(),
-                    "--out".into(),
-                    dir.path().join("exists").display().to_string(),
-                ]
-            },
-            "--force",
-        ),
-    ];
-    for (args, expected) in cases {
-        let out = kratos().args(&args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        let last = stderr.lines().last().unwrap_or("");
+fn run_says_where_the_labels_came_from() {
+    let f = fixture();
+    let err = stderr(&f.run_output);
+    assert!(
+        err.contains("labels:") && err.contains("labels.tsv"),
+        "{err}"
+    );
+    let out = stdout(&f.run_output);
+    assert!(out.contains("accuracy") && out.contains("ARI"), "{out}");
+}
+
+#[test]
+fn panels_have_the_tsv_header_and_every_gene() {
+    let f = fixture();
+    for method in ["kratos", "saliency", "smoothgrad"] {
+        let text = std::fs::read_to_string(f.run.join(format!("panels/{method}.tsv"))).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("class\trank\tgene\tscore"), "{method}");
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows.len(), 5 * 140, "{method}: 5 classes x 140 genes");
+        assert_eq!(rows[0][1], "1");
         assert!(
-            last.starts_with("kratos: ") && last.contains(expected),
-            "{args:?}: {stderr}"
+            rows.iter()
+                .all(|r| r.len() == 4 && r[3].parse::<f64>().is_ok())
         );
     }
 }
 
 #[test]
-fn simulate_and_evaluate() {
-    let dir = tempfile::tempdir().unwrap();
-    let sim = dir.path().join("sim");
-    let out = kratos()
-        .args(["simulate", "--preset", "clean", "--seed", "3", "--out"])
-        .arg(&sim)
-        .output()
-        .unwrap();
+fn embedding_has_cells_labels_and_64_dimensions() {
+    let f = fixture();
+    let text = std::fs::read_to_string(f.run.join("embedding.tsv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    assert_eq!(header.len(), 2 + 64);
+    assert_eq!(&header[..3], ["cell", "label", "e1"]);
+    assert_eq!(header[65], "e64");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 500);
+    assert!(rows.iter().all(|r| r.split('\t').count() == 66));
+}
+
+#[test]
+fn report_json_has_the_stable_fields() {
+    let f = fixture();
+    let r = report(f);
+    let num = |path: &[&str]| {
+        let mut v = &r;
+        for p in path {
+            v = &v[*p];
+        }
+        v.as_f64()
+            .unwrap_or_else(|| panic!("{} is not a number: {v}", path.join(".")))
+    };
+    for path in [
+        ["accuracy", "train"],
+        ["accuracy", "test"],
+        ["embedding", "ari"],
+        ["embedding", "ami"],
+        ["embedding", "silhouette"],
+    ] {
+        let v = num(&path);
+        assert!((-1.0..=1.0).contains(&v), "{path:?} = {v}");
+    }
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        num(&["accuracy", "train"]) > 0.4,
+        "8 epochs at lr 0.01 learn something (chance is 0.2)"
     );
-    let genes = std::fs::read_to_string(sim.join("genes.tsv")).unwrap();
-    assert!(genes.starts_with("gene\trole\n") && genes.lines().count() == 141);
-    assert!(sim.join("counts.csv.gz").exists() && sim.join("labels.tsv").exists());
-    // A hand-written panel: every class ranks the genes in column order.
-    let mut panel = String::from("class\trank\tgene\tscore\n");
-    for c in 1..=5 {
-        for (r, g) in (1..=140).enumerate() {
-            panel.push_str(&format!("{c}\t{}\tg{g:03}\t{}\n", r + 1, 140 - r));
+    assert_eq!(num(&["data", "cells"]), 500.0);
+    assert_eq!(num(&["data", "genes"]), 140.0);
+    assert!(num(&["timings_s", "train"]) > 0.0);
+    assert!(num(&["timings_s", "explain_kratos"]) > 0.0);
+    let classes = r["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 5);
+    let total: u64 = classes.iter().map(|c| c["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 500);
+    assert!(classes.iter().all(|c| c["name"].is_string()));
+    assert_eq!(r["parameters"]["training"]["epochs"], 8);
+    assert_eq!(r["parameters"]["seed"], 7);
+    assert_eq!(
+        r["parameters"]["methods"],
+        serde_json::json!(["kratos", "saliency", "smoothgrad"])
+    );
+    assert!(
+        r["parameters"]["kratos_default"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("kratos:")
+    );
+    assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        r["data"]["log1p_applied"], true,
+        "simulated counts get log1p"
+    );
+    assert_eq!(
+        r["panels"][0]["top"][0]["genes"].as_array().unwrap().len(),
+        5
+    );
+}
+
+#[test]
+fn report_html_is_self_contained() {
+    let f = fixture();
+    let html = std::fs::read_to_string(f.run.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.matches("data:image/png;base64,").count() >= 3);
+    assert!(!html.contains("src=\"http"), "no external resources");
+    assert!(html.contains("Marker genes") && html.contains("Embedding"));
+}
+
+#[test]
+fn the_saved_model_reloads_and_predicts() {
+    let f = fixture();
+    let model = kratos::TrainedModel::<kratos::DefaultBackend>::load(
+        f.run.join("model"),
+        &Default::default(),
+    )
+    .unwrap();
+    let data = kratos::data::read::read_path(&f.data, &Default::default()).unwrap();
+    let mut prepared = data.clone();
+    kratos::data::preprocess::log1p(&mut prepared).unwrap();
+    assert_eq!(model.predict(&prepared).unwrap().len(), 500);
+    assert_eq!(model.class_names().len(), 5);
+}
+
+#[test]
+fn evaluate_scores_kratos_and_foreign_panels() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("eval.json");
+    let labels = f.data.parent().unwrap().join("labels.tsv");
+    let panel = f.run.join("panels/kratos.tsv");
+    let args = [
+        "evaluate",
+        "--data",
+        s(&f.data),
+        "--labels",
+        s(&labels),
+        "--panel",
+        s(&panel),
+        "--n-iter",
+        "1",
+        "--out",
+        s(&out),
+    ];
+    let o = kratos(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let auroc = r["mean_auroc"].as_array().unwrap();
+    assert_eq!(auroc.len(), 6, "quick grid");
+    assert!(
+        auroc
+            .iter()
+            .all(|a| (0.0..=1.0).contains(&a.as_f64().unwrap()))
+    );
+    assert_eq!(r["ks"][0], 1);
+    assert_eq!(r["classes"].as_array().unwrap().len(), 5);
+    assert_eq!(r["data"]["cells"], 500);
+    // The output exists now: a second run needs --force.
+    let again = kratos(&args);
+    assert_eq!(again.status.code(), Some(2));
+    // A panel from another tool: a few genes per class, classes in another order.
+    let foreign = dir.path().join("markers.tsv");
+    let genes: Vec<String> = std::fs::read_to_string(&panel)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take(3)
+        .map(|l| l.split('\t').nth(2).unwrap().to_string())
+        .collect();
+    let mut text = String::from("class\trank\tgene\tscore\n");
+    for class in ["type5", "type4", "type3", "type2", "type1"] {
+        for (r, g) in genes.iter().enumerate() {
+            text.push_str(&format!("{class}\t{}\t{g}\t{}\n", r + 1, 3 - r));
         }
     }
-    std::fs::write(dir.path().join("panel.tsv"), panel).unwrap();
-    let json = dir.path().join("eval.json");
-    let out = kratos()
-        .args(["evaluate", "--data"])
-        .arg(sim.join("counts.csv.gz"))
-        .arg("--panel")
-        .arg(dir.path().join("panel.tsv"))
-        .args(["--n-iter", "2", "--out"])
-        .arg(&json)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(result["ks"].as_array().unwrap().len(), 6);
-    assert_eq!(result["classes"].as_array().unwrap().len(), 5);
+    std::fs::write(&foreign, text).unwrap();
+    let out2 = dir.path().join("foreign.json");
+    let o = kratos(&[
+        "evaluate",
+        "--data",
+        s(&f.data),
+        "--panel",
+        s(&foreign),
+        "--n-iter",
+        "1",
+        "--grid",
+        "quick",
+        "--out",
+        s(&out2),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A panel naming a class the data lacks is an input error naming the panel file.
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&bad, "class\trank\tgene\tscore\nnope\t1\tg001\t1\n").unwrap();
+    let o = kratos(&[
+        "evaluate",
+        "--data",
+        s(&f.data),
+        "--panel",
+        s(&bad),
+        "--out",
+        s(&dir.path().join("bad.json")),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.tsv"), "{}", stderr(&o));
+}
+
+/// Exit code 2 and a single line on stderr that starts with `kratos: error:`.
+fn assert_input_error(o: &Output, mentions: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {err}");
+    assert!(lines[0].starts_with("kratos: error: "), "{err}");
+    assert!(err.contains(mentions), "`{mentions}` not in: {err}");
+}
+
+#[test]
+fn an_existing_output_folder_is_refused() {
+    let f = fixture();
+    let o = kratos(&["run", "--data", s(&f.data), "--out", s(&f.run)]);
+    assert_input_error(&o, "--force");
+    let o = kratos(&["demo", "--out", s(&f.run)]);
+    assert_input_error(&o, "already exists");
+}
+
+#[test]
+fn a_bad_path_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = kratos(&[
+        "run",
+        "--data",
+        "/no/such/file.csv",
+        "--out",
+        s(&dir.path().join("out")),
+    ]);
+    assert_input_error(&o, "/no/such/file.csv");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn labels_that_do_not_match_are_an_input_error() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let labels = dir.path().join("wrong.tsv");
+    std::fs::write(&labels, "cell\tlabel\nnot-a-cell\tA\nc001\tB\n").unwrap();
+    let o = kratos(&[
+        "run",
+        "--data",
+        s(&f.data),
+        "--labels",
+        s(&labels),
+        "--out",
+        s(&dir.path().join("out")),
+    ]);
+    assert_input_error(&o, "wrong.tsv");
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn data_without_labels_asks_for_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("x.csv");
+    std::fs::write(&data, "cell,g1,g2\na,1,2\nb,3,4\nc,5,6\n").unwrap();
+    let o = kratos(&["run", "--data", s(&data), "--out", s(&dir.path().join("o"))]);
+    assert_input_error(&o, "--labels");
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let o = kratos(&["run", "--methods", "nope", "--data", "x", "--out", "y"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = kratos(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let o = kratos(&[
+        "run",
+        "--data",
+        "x",
+        "--epochs",
+        "0",
+        "--out",
+        s(&dir.path().join("o")),
+    ]);
+    assert_input_error(&o, "epochs");
+}
+
+#[test]
+fn published_simulation_csv_takes_labels_from_cell_ids() {
+    let Some(root) = std::env::var_os("KRATOS_DATA") else {
+        println!("skipping: KRATOS_DATA is not set");
+        return;
+    };
+    let data = PathBuf::from(root).join("simulation/140var_clean.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = kratos(&[
+        "run",
+        "--data",
+        s(&data),
+        "--epochs",
+        "3",
+        "--methods",
+        "saliency",
+        "--no-plots",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cell ids"), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(r["data"]["cells"], 500);
+    assert_eq!(r["data"]["genes"], 140);
+    assert_eq!(r["classes"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn pbmc68k_h5ad_with_an_obs_column() {
+    let Some(root) = std::env::var_os("KRATOS_DATA") else {
+        println!("skipping: KRATOS_DATA is not set");
+        return;
+    };
+    let data = PathBuf::from(root).join("pbmc68k_reduced/pbmc68k_reduced.h5ad");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = kratos(&[
+        "run",
+        "--data",
+        s(&data),
+        "--label-key",
+        "bulk_labels",
+        "--epochs",
+        "3",
+        "--methods",
+        "saliency",
+        "--map-cells",
+        "200",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(r["data"]["cells"], 700);
+    assert_eq!(r["data"]["genes"], 765);
+    assert_eq!(r["classes"].as_array().unwrap().len(), 10);
+    assert_eq!(r["data"]["labels"], "obs column `bulk_labels`");
+    assert_eq!(r["data"]["log1p_applied"], false, "X is scaled, not counts");
+    assert!(r["parameters"]["map"]["subsampled"].as_bool().unwrap());
 }

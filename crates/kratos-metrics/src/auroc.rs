@@ -23,9 +23,18 @@ pub(crate) fn average_ranks(values: &[f64]) -> Vec<f64> {
 
 /// Area under the ROC curve of `scores` for the positive cells (`labels[i] == true`).
 ///
-/// Equals scikit-learn's `roc_auc_score`: the Mann–Whitney statistic U/(n₊·n₋), where a tie
-/// between a positive and a negative counts one half. Errors if only one class is present or a
-/// score is NaN.
+/// Equals scikit-learn's `roc_auc_score`: its trapezoid over the distinct score thresholds
+/// is the Mann–Whitney statistic U/(n₊·n₋), in which a tie between a positive and a negative
+/// counts one half; U comes from average ranks. Errors if the lengths differ, only one class
+/// is present, or a score is NaN.
+///
+/// ```
+/// use kratos_metrics::auroc;
+/// // The tie at 0.5 between a positive and a negative counts one half: (3 + 0.5) / 4.
+/// assert_eq!(auroc(&[0.1, 0.5, 0.5, 0.9], &[false, false, true, true])?, 0.875);
+/// assert!(auroc(&[0.1, 0.2], &[true, true]).is_err());
+/// # Ok::<(), kratos_metrics::MetricsError>(())
+/// ```
 pub fn auroc(scores: &[f64], labels: &[bool]) -> Result<f64> {
     if scores.len() != labels.len() {
         return Err(MetricsError::InvalidInput(format!(
@@ -34,8 +43,8 @@ pub fn auroc(scores: &[f64], labels: &[bool]) -> Result<f64> {
             labels.len()
         )));
     }
-    if scores.iter().any(|s| s.is_nan()) {
-        return Err(MetricsError::InvalidInput("a score is NaN".into()));
+    if let Some(i) = scores.iter().position(|s| s.is_nan()) {
+        return Err(MetricsError::InvalidInput(format!("score {i} is NaN")));
     }
     let positives = labels.iter().filter(|&&l| l).count();
     let negatives = labels.len() - positives;

@@ -1,17 +1,21 @@
-//! Evaluation of marker panels and embeddings, the way the Kratos paper did it:
+//! Evaluation of marker panels and cell embeddings, the way the Kratos paper did it, with
+//! definitions that match scikit-learn's so the numbers can be compared with the paper's.
 //!
 //! - [`auroc`]: area under the ROC curve, ties handled as scikit-learn's `roc_auc_score`;
-//! - clustering agreement: [`adjusted_rand_index`], [`adjusted_mutual_information`] (arithmetic
-//!   normalisation, the exact expected-MI term of scikit-learn), [`normalized_mutual_information`],
-//!   [`silhouette_score`] (euclidean) and seeded [`kmeans`] (linfa-clustering, 10 restarts);
+//! - partition agreement: [`adjusted_rand_index`], [`adjusted_mutual_information`]
+//!   (arithmetic normalisation, scikit-learn's exact expected-MI term) and
+//!   [`normalized_mutual_information`]; [`silhouette_score`] (euclidean) and seeded
+//!   [`kmeans`] (linfa-clustering, 10 restarts);
 //! - the paper's panel protocol [`evaluate_panel`]: for each class one-vs-rest and each top-k,
 //!   an RBF SVM (linfa-svm, class-balanced) tuned by random search with inner 3-fold CV and
-//!   scored by outer 3-fold stratified CV AUROC, in parallel (rayon), seeded;
-//! - [`redundancy`]: mean |Pearson correlation| among a panel's top-k genes;
+//!   scored by outer 3-fold stratified CV AUROC, in parallel (rayon) and seeded;
+//! - [`redundancy`] and [`panel_redundancy`]: mean |Pearson correlation| among a panel's
+//!   top-k genes;
 //! - [`role_counts`]: causal / dependent / noise genes in each class's top-k of a simulation.
 //!
-//! Panels come in as plain per-class rankings (`&[Vec<usize>]`, gene columns best first), so
-//! this crate depends on `kratos-data` only.
+//! Panels come in as plain per-class rankings (`&[Vec<usize>]`: for class `c`, gene columns
+//! best first) and points as row-major `&[f32]` with their shape, so this crate depends on
+//! `kratos-data` only.
 //!
 //! ```
 //! use kratos_metrics::{adjusted_rand_index, auroc};
@@ -25,6 +29,7 @@ mod clustering;
 mod error;
 mod panel_eval;
 mod redundancy;
+mod roles;
 
 pub use auroc::auroc;
 pub use clustering::{
@@ -33,9 +38,11 @@ pub use clustering::{
 };
 pub use error::MetricsError;
 pub use panel_eval::{
-    ClassEvaluation, PanelEvaluation, PanelEvaluationParams, TopKGrid, evaluate_panel,
+    ClassEvaluation, PanelEvaluation, PanelEvaluationParams, TopKGrid, ValidPanelEvaluationParams,
+    evaluate_panel, evaluate_panel_with_progress,
 };
-pub use redundancy::{RoleCounts, redundancy, role_counts};
+pub use redundancy::{PanelRedundancy, panel_redundancy, redundancy};
+pub use roles::{RoleCounts, role_counts};
 
 /// Result alias of this crate.
 pub type Result<T, E = MetricsError> = std::result::Result<T, E>;

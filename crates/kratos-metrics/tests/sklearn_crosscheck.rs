@@ -1,11 +1,12 @@
 //! Cross-checks against scikit-learn. The expected values in fixtures/sklearn.json were
-//! computed once by fixtures/make_fixtures.py (scikit-learn 1.9.1, numpy 2.4.6, scipy 1.17.1)
-//! and committed; the script documents every input.
+//! computed once by fixtures/make_fixtures.py (scikit-learn 1.9.1, numpy 2.4.6, scipy 1.17.1,
+//! with /work/pyenv/bin/python) and committed; the script documents every input. Each test
+//! prints the largest difference it saw (`cargo test -- --nocapture`).
 
 use kratos_data::read::{ReadOptions, read_path};
 use kratos_metrics::{
     PanelEvaluationParams, TopKGrid, adjusted_mutual_information, adjusted_rand_index, auroc,
-    evaluate_panel, normalized_mutual_information, silhouette_score,
+    evaluate_panel, normalized_mutual_information, redundancy, silhouette_score,
 };
 use serde_json::Value;
 
@@ -14,93 +15,103 @@ fn fixtures() -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
+fn get<T: serde::de::DeserializeOwned>(v: &Value) -> T {
+    serde_json::from_value(v.clone()).unwrap()
+}
+
+/// Asserts |ours − theirs| < tolerance for every pair and prints the largest difference.
+fn agree(metric: &str, pairs: &[(f64, f64)], tolerance: f64) {
+    let mut worst = 0f64;
+    for &(ours, theirs) in pairs {
+        let diff = (ours - theirs).abs();
+        assert!(
+            diff < tolerance,
+            "{metric}: ours {ours} vs scikit-learn {theirs}"
+        );
+        worst = worst.max(diff);
+    }
+    println!("{metric}: {} cases, max |diff| {worst:.3e}", pairs.len());
 }
 
 #[test]
 fn partition_agreement_matches_scikit_learn() {
+    let (mut ari, mut ami, mut nmi) = (Vec::new(), Vec::new(), Vec::new());
     for case in fixtures()["partitions"].as_array().unwrap() {
-        let (a, b) = (usizes(&case["a"]), usizes(&case["b"]));
-        let ari = adjusted_rand_index(&a, &b).unwrap();
-        let ami = adjusted_mutual_information(&a, &b).unwrap();
-        let nmi = normalized_mutual_information(&a, &b).unwrap();
-        assert!(
-            (ari - case["ari"].as_f64().unwrap()).abs() < 1e-6,
-            "ARI {ari} vs {}",
-            case["ari"]
-        );
-        assert!(
-            (ami - case["ami"].as_f64().unwrap()).abs() < 1e-6,
-            "AMI {ami} vs {}",
-            case["ami"]
-        );
-        assert!(
-            (nmi - case["nmi"].as_f64().unwrap()).abs() < 1e-6,
-            "NMI {nmi} vs {}",
-            case["nmi"]
-        );
+        let (a, b): (Vec<usize>, Vec<usize>) = (get(&case["a"]), get(&case["b"]));
+        ari.push((
+            adjusted_rand_index(&a, &b).unwrap(),
+            case["ari"].as_f64().unwrap(),
+        ));
+        ami.push((
+            adjusted_mutual_information(&a, &b).unwrap(),
+            case["ami"].as_f64().unwrap(),
+        ));
+        nmi.push((
+            normalized_mutual_information(&a, &b).unwrap(),
+            case["nmi"].as_f64().unwrap(),
+        ));
     }
+    agree("ARI", &ari, 1e-6);
+    agree("AMI", &ami, 1e-6);
+    agree("NMI", &nmi, 1e-6);
 }
 
 #[test]
 fn silhouette_matches_scikit_learn() {
+    let mut pairs = Vec::new();
     for case in fixtures()["silhouette"].as_array().unwrap() {
-        let rows: Vec<Vec<f32>> = case["x"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                r.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_f64().unwrap() as f32)
-                    .collect()
-            })
-            .collect();
+        let rows: Vec<Vec<f32>> = get(&case["x"]);
         let (n, d) = (rows.len(), rows[0].len());
-        let flat: Vec<f32> = rows.concat();
-        let s = silhouette_score(&flat, n, d, &usizes(&case["labels"])).unwrap();
-        let expected = case["silhouette"].as_f64().unwrap();
-        // Inputs are f32 here (rounded to 6 decimals in the fixture): agreement to 1e-6.
-        assert!((s - expected).abs() < 1e-6, "silhouette {s} vs {expected}");
+        let labels: Vec<usize> = get(&case["labels"]);
+        let s = silhouette_score(&rows.concat(), n, d, &labels).unwrap();
+        pairs.push((s, case["silhouette"].as_f64().unwrap()));
     }
+    // The inputs (6 decimals) are read as f32 here: agreement to 1e-6, not to the last bit.
+    agree("silhouette", &pairs, 1e-6);
 }
 
 #[test]
 fn auroc_matches_scikit_learn_with_ties() {
+    let mut pairs = Vec::new();
     for case in fixtures()["auroc"].as_array().unwrap() {
-        let scores: Vec<f64> = case["scores"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
-        let labels: Vec<bool> = case["labels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_bool().unwrap())
-            .collect();
-        let a = auroc(&scores, &labels).unwrap();
-        assert!((a - case["auroc"].as_f64().unwrap()).abs() < 1e-12);
+        let scores: Vec<f64> = get(&case["scores"]);
+        let labels: Vec<bool> = get(&case["labels"]);
+        pairs.push((
+            auroc(&scores, &labels).unwrap(),
+            case["auroc"].as_f64().unwrap(),
+        ));
     }
+    agree("AUROC", &pairs, 1e-12);
+}
+
+fn svm_data() -> kratos_data::Dataset {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    read_path(
+        format!("{dir}/svm_data.csv"),
+        &ReadOptions::new().label_file(format!("{dir}/svm_labels.tsv")),
+    )
+    .unwrap()
+}
+
+#[test]
+fn redundancy_matches_numpy() {
+    let fx = fixtures();
+    let genes: Vec<usize> = get(&fx["redundancy"]["genes"]);
+    let ours = redundancy(&svm_data(), &genes).unwrap().unwrap();
+    agree(
+        "redundancy",
+        &[(ours, fx["redundancy"]["mean_abs_pcc"].as_f64().unwrap())],
+        // The data set stores f32; numpy read the 4-decimal CSV as f64.
+        1e-6,
+    );
 }
 
 #[test]
 fn svm_protocol_is_within_002_of_scikit_learn() {
     let fx = fixtures();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-    let data = read_path(
-        format!("{dir}/svm_data.csv"),
-        &ReadOptions::new().label_file(format!("{dir}/svm_labels.tsv")),
-    )
-    .unwrap();
+    let data = svm_data();
     let g = data.n_genes();
+    // As make_fixtures.py: class c's genes 3c..3c+2 first, then the other columns in order.
     let rankings: Vec<Vec<usize>> = (0..3)
         .map(|c| {
             let mut r = vec![3 * c, 3 * c + 1, 3 * c + 2];
@@ -108,30 +119,25 @@ fn svm_protocol_is_within_002_of_scikit_learn() {
             r
         })
         .collect();
-    let ks = usizes(&fx["svm"]["ks"]);
+    let ks: Vec<usize> = get(&fx["svm"]["ks"]);
     let params = PanelEvaluationParams::new()
         .grid(TopKGrid::Genes(ks.clone()))
         .n_iter(10);
     let result = evaluate_panel(&data, &rankings, &params).unwrap();
-    let expected: Vec<f64> = fx["svm"]["mean_auroc"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let expected: Vec<f64> = get(&fx["svm"]["mean_auroc"]);
     let ours_mean = result.mean_auroc.iter().sum::<f64>() / ks.len() as f64;
     let theirs_mean = expected.iter().sum::<f64>() / ks.len() as f64;
     println!(
-        "per k: ours {:?} scikit-learn {:?}",
-        result.mean_auroc, expected
+        "SVM protocol, mean AUROC per k: ours {:?}, scikit-learn {expected:?}; over k: ours {ours_mean:.4}, scikit-learn {theirs_mean:.4}",
+        result.mean_auroc
     );
     assert!(
         (ours_mean - theirs_mean).abs() < 0.02,
         "mean AUROC {ours_mean} vs {theirs_mean}"
     );
+    // Per k the outer folds differ (numpy's shuffle vs ours), so allow more.
     for (o, t) in result.mean_auroc.iter().zip(&expected) {
         assert!((o - t).abs() < 0.05, "per-k AUROC {o} vs {t}");
     }
-    // Deterministic: the same seed gives the same numbers.
-    assert_eq!(evaluate_panel(&data, &rankings, &params).unwrap(), result);
+    assert!(result.skipped.is_empty());
 }

@@ -1,21 +1,31 @@
-use kratos_data::{Dataset, TrainTestSplit, stratified_split};
-use kratos_explain::{Explainer, GenePanel, PanelOptions, explain_panel};
+use kratos_data::{Dataset, TrainTestSplit, preprocess, stratified_split};
+use kratos_explain::{
+    CwExplainer, Explainer, GenePanel, PanelOptions, Preprocessing, Preset, PresetRun,
+    explain_pair, explain_panel,
+};
+use kratos_metrics::{PanelEvaluation, PanelEvaluationParams};
 use kratos_model::{
-    AutodiffBackend, DefaultBackend, EpochRecord, TrainedModel, TrainingConfig, fit_with_progress,
+    AutodiffBackend, DefaultBackend, EpochRecord, TrainedModel, TrainingConfig, TrainingHistory,
+    fit_with_progress,
 };
 
+use crate::evaluation::{EmbeddingQuality, evaluate_panel_with_progress};
 use crate::{Error, Result};
 
 type ProgressFn<'a> = Box<dyn FnMut(&EpochRecord) + 'a>;
 
-/// Builder of a kratos run: data, training parameters, split; [`Pipeline::train`] gives a
-/// [`TrainedPipeline`] that explains, embeds and evaluates.
+/// Builder of a kratos run: data, preprocessing, training parameters, split;
+/// [`Pipeline::train`] gives a [`TrainedPipeline`] that explains, embeds and evaluates.
 ///
-/// Defaults are the paper's: 70/30 stratified split, 100 epochs, learning rate 1e-3, seed 7.
+/// Defaults are the paper's: values as given (min-max scaled on the training cells inside the
+/// model), 70/30 stratified split, 100 epochs, learning rate 1e-3, seed 7. The `kratos`
+/// command uses [`Preprocessing::Log1pIfCounts`] (the default of [`Preset::default`]).
 pub struct Pipeline<'a, B: AutodiffBackend = DefaultBackend> {
     dataset: Option<Dataset>,
     config: TrainingConfig,
     test_fraction: f64,
+    preprocessing: Preprocessing,
+    panel_options: Option<PanelOptions>,
     device: B::Device,
     progress: Option<ProgressFn<'a>>,
 }
@@ -26,7 +36,7 @@ impl Default for Pipeline<'_, DefaultBackend> {
     }
 }
 
-impl<'a> Pipeline<'a, DefaultBackend> {
+impl Pipeline<'_, DefaultBackend> {
     /// A pipeline on the default CPU backend with the paper's settings.
     pub fn new() -> Self {
         Self::on_device(Default::default())
@@ -40,6 +50,8 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
             dataset: None,
             config: TrainingConfig::new(),
             test_fraction: 0.3,
+            preprocessing: Preprocessing::AsIs,
+            panel_options: None,
             device,
             progress: None,
         }
@@ -63,7 +75,7 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
         self
     }
 
-    /// Seed of the split, the weights and the batch order (default 7).
+    /// Seed of the split, the weights, the batch order and the explainers (default 7).
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
         self
@@ -75,9 +87,24 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
         self
     }
 
-    /// Replaces the whole training configuration (keeps its seed).
+    /// A transform applied before the model's min-max scaling (default
+    /// [`Preprocessing::AsIs`], the paper). The decision of
+    /// [`Preprocessing::Log1pIfCounts`] is made on the training cells and applied to all.
+    pub fn preprocessing(mut self, preprocessing: Preprocessing) -> Self {
+        self.preprocessing = preprocessing;
+        self
+    }
+
+    /// Replaces the whole training configuration (including its seed).
     pub fn training_config(mut self, config: TrainingConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Options of [`TrainedPipeline::explain`] (which cells, aggregation); by default
+    /// [`PanelOptions::default`] with the pipeline's seed.
+    pub fn panel_options(mut self, options: PanelOptions) -> Self {
+        self.panel_options = Some(options);
         self
     }
 
@@ -87,62 +114,111 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
         self
     }
 
-    /// Splits the data (stratified, seeded), trains the classifier on the training cells and
-    /// returns the trained pipeline.
+    /// Splits the data (stratified, seeded), applies the preprocessing, trains the classifier
+    /// on the training cells and returns the trained pipeline.
     pub fn train(mut self) -> Result<TrainedPipeline<B>> {
         let dataset = self.dataset.take().ok_or_else(|| {
             Error::Pipeline("no data set: call .dataset(...) before .train()".into())
         })?;
+        if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
+            return Err(Error::Pipeline(format!(
+                "test_fraction must lie in (0, 1), got {}",
+                self.test_fraction
+            )));
+        }
+        self.config.check()?;
         let labels = dataset.require_labels()?;
         let split = stratified_split(labels, self.test_fraction, self.config.seed)?;
-        let train = dataset.select_cells(&split.train);
+        let log1p = self
+            .preprocessing
+            .applies_to(&dataset.select_cells(&split.train));
+        let prepared = if log1p {
+            let mut d = dataset.clone();
+            preprocess::log1p(&mut d)?;
+            Some(d)
+        } else {
+            None
+        };
+        let model_input = prepared.as_ref().unwrap_or(&dataset);
+        let train = model_input.select_cells(&split.train);
         let mut progress = self.progress.take();
         let model = fit_with_progress::<B, _>(&train, &self.config, &self.device, |r| {
             if let Some(p) = progress.as_mut() {
                 p(r)
             }
         })?;
-        let test = dataset.select_cells(&split.test);
         let train_accuracy = model.accuracy(&train)?;
-        let test_accuracy = model.accuracy(&test)?;
+        let test_accuracy = model.accuracy(&model_input.select_cells(&split.test))?;
+        let panel_options = self.panel_options.take().unwrap_or(PanelOptions {
+            seed: self.config.seed,
+            ..PanelOptions::default()
+        });
         Ok(TrainedPipeline {
             dataset,
+            prepared,
             split,
             model,
             train_accuracy,
             test_accuracy,
-            panel_options: PanelOptions {
-                seed: self.config.seed,
-                ..PanelOptions::default()
-            },
+            panel_options,
+            preprocessing: self.preprocessing,
         })
     }
 }
 
-/// A trained classifier with its data and split: explains, embeds and reports accuracy.
+/// A trained classifier with its data and split: explains, embeds, evaluates and reports
+/// accuracy.
 pub struct TrainedPipeline<B: AutodiffBackend = DefaultBackend> {
     dataset: Dataset,
+    prepared: Option<Dataset>,
     split: TrainTestSplit,
     model: TrainedModel<B>,
     train_accuracy: f64,
     test_accuracy: f64,
     panel_options: PanelOptions,
+    preprocessing: Preprocessing,
 }
 
 impl<B: AutodiffBackend> TrainedPipeline<B> {
-    /// The trained model.
+    /// The trained model. It expects cells as [`TrainedPipeline::model_input`] holds them
+    /// (after the preprocessing; see [`TrainedPipeline::prepare`]).
     pub fn model(&self) -> &TrainedModel<B> {
         &self.model
     }
 
-    /// All cells (training and test).
+    /// All cells (training and test), as given.
     pub fn dataset(&self) -> &Dataset {
         &self.dataset
+    }
+
+    /// All cells as the model sees them: after log1p if it was applied, else as given.
+    pub fn model_input(&self) -> &Dataset {
+        self.prepared.as_ref().unwrap_or(&self.dataset)
     }
 
     /// The train/test split (cell indices into [`TrainedPipeline::dataset`]).
     pub fn split(&self) -> &TrainTestSplit {
         &self.split
+    }
+
+    /// The preprocessing that was asked for.
+    pub fn preprocessing(&self) -> Preprocessing {
+        self.preprocessing
+    }
+
+    /// Whether log1p was applied before scaling.
+    pub fn log1p_applied(&self) -> bool {
+        self.prepared.is_some()
+    }
+
+    /// Applies the pipeline's preprocessing to other cells (raw values of the model's genes),
+    /// ready for the model's `predict` and `embedding`.
+    pub fn prepare(&self, data: &Dataset) -> Result<Dataset> {
+        let mut d = data.clone();
+        if self.log1p_applied() {
+            preprocess::log1p(&mut d)?;
+        }
+        Ok(d)
     }
 
     /// Accuracy on the training cells.
@@ -153,6 +229,16 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     /// Accuracy on the held-out test cells.
     pub fn test_accuracy(&self) -> f64 {
         self.test_accuracy
+    }
+
+    /// Loss and accuracy of every training epoch.
+    pub fn history(&self) -> &TrainingHistory {
+        self.model.history()
+    }
+
+    /// The options used by [`TrainedPipeline::explain`].
+    pub fn panel_options(&self) -> &PanelOptions {
+        &self.panel_options
     }
 
     /// Replaces the options used by [`TrainedPipeline::explain`] (which cells, aggregation).
@@ -167,12 +253,12 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         Ok(explain_panel(
             &explainer,
             &self.model,
-            &self.dataset,
+            self.model_input(),
             &self.panel_options,
         )?)
     }
 
-    /// One panel per explainer.
+    /// One panel per explainer (any mix of provided and your own [`Explainer`]s).
     pub fn explain_with(&self, explainers: &[&dyn Explainer<B>]) -> Result<Vec<GenePanel>> {
         explainers
             .iter()
@@ -180,15 +266,83 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
                 Ok(explain_panel(
                     *e,
                     &self.model,
-                    &self.dataset,
+                    self.model_input(),
                     &self.panel_options,
                 )?)
             })
             .collect()
     }
 
+    /// The genes separating class `class` from class `versus` (one-vs-one CW), as a panel
+    /// with one class named `"<class> vs <versus>"`.
+    pub fn explain_pair(&self, class: &str, versus: &str) -> Result<GenePanel> {
+        Ok(explain_pair(
+            &CwExplainer::one_vs_one(),
+            &self.model,
+            self.model_input(),
+            class,
+            versus,
+            &self.panel_options,
+        )?)
+    }
+
+    /// One-vs-one CW for every ordered pair of classes, as one panel (method `cw-ovo`) whose
+    /// classes are named `"A vs B"`. `on_pair` is called after each pair (for progress).
+    pub fn explain_all_pairs(&self, mut on_pair: impl FnMut(usize, usize)) -> Result<GenePanel> {
+        let names = self.model.class_names().to_vec();
+        let total = names.len() * names.len().saturating_sub(1);
+        let (mut classes, mut scores, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+        for a in &names {
+            for b in names.iter().filter(|b| *b != a) {
+                let p = self.explain_pair(a, b)?;
+                classes.push(p.class_names()[0].clone());
+                scores.push(p.scores(0).to_vec());
+                counts.push(p.cells_used()[0]);
+                on_pair(classes.len(), total);
+            }
+        }
+        Ok(GenePanel::from_scores(
+            "cw-ovo",
+            self.model.gene_names().to_vec(),
+            classes,
+            scores,
+            counts,
+        )?)
+    }
+
     /// The 64-d embedding (row-major `cells x embedding size`) of all cells.
     pub fn embedding(&self) -> Result<Vec<f32>> {
-        Ok(self.model.embedding(&self.dataset)?)
+        Ok(self.model.embedding(self.model_input())?)
+    }
+
+    /// ARI and AMI of k-means (K = number of classes, seeded) on the embedding of all cells
+    /// against the true labels, and the silhouette of the true labels in the embedding.
+    pub fn embedding_quality(&self, seed: u64) -> Result<EmbeddingQuality> {
+        let embedding = self.embedding()?;
+        let labels = self.dataset.require_labels()?;
+        EmbeddingQuality::of(
+            &embedding,
+            self.dataset.n_cells(),
+            self.model.embedding_size(),
+            labels,
+            seed,
+        )
+    }
+
+    /// The paper's SVM top-k protocol (and PCC redundancy) for `panel` on all cells as given.
+    /// The panel's classes are matched to the data's by name.
+    pub fn evaluate(
+        &self,
+        panel: &GenePanel,
+        params: &PanelEvaluationParams,
+    ) -> Result<PanelEvaluation> {
+        evaluate_panel_with_progress(&self.dataset, panel, params, |_, _| {})
+    }
+
+    /// Runs a [`Preset`] (e.g. [`Preset::default`], the `kratos` panel) on this pipeline's
+    /// training cells, explaining all cells. The preset trains its own models.
+    pub fn run_preset(&self, preset: &Preset) -> Result<PresetRun<B>> {
+        let train = self.dataset.select_cells(&self.split.train);
+        Ok(preset.run::<B>(&train, &self.dataset, self.model.device())?)
     }
 }

@@ -40,3 +40,5 @@ pub fn trained(data: &Dataset) -> TrainedModel<DefaultBackend> {
         .with_batch_size(32);
     fit::<DefaultBackend>(data, &config, &Default::default()).unwrap()
 }
+
+pub mod sim;

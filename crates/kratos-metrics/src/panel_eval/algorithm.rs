@@ -1,15 +1,17 @@
-use kratos_data::{Dataset, Labels, stratified_k_fold};
-use linfa::prelude::*;
-use linfa_svm::Svm;
-use ndarray::{Array1, Array2};
+use std::collections::HashSet;
+
+use kratos_data::Dataset;
+use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::PanelEvaluationParams;
-use crate::redundancy::redundancy;
+use super::folds::{Fold, shuffled_stratified_folds, unshuffled_stratified_folds};
+use super::svm::{SquaredDistances, fit_rbf_svm};
+use super::{PanelEvaluationParams, ValidPanelEvaluationParams};
+use crate::redundancy::{mean_per_k, redundancy_curve};
 use crate::{MetricsError, Result, auroc};
 
 /// The scores of one class.
@@ -19,7 +21,7 @@ pub struct ClassEvaluation {
     pub class: String,
     /// Cells of the class.
     pub cells: usize,
-    /// Outer-CV AUROC for each k of [`PanelEvaluation::ks`].
+    /// Outer-CV AUROC (mean over the outer folds) for each k of [`PanelEvaluation::ks`].
     pub auroc: Vec<f64>,
     /// Mean |PCC| among the top-k genes for each k (`None` for k = 1).
     pub redundancy: Vec<Option<f64>>,
@@ -32,227 +34,449 @@ pub struct PanelEvaluation {
     pub ks: Vec<usize>,
     /// The percentage behind each k, for percent grids.
     pub percents: Option<Vec<f64>>,
-    /// Evaluated classes.
+    /// Evaluated classes, in the data's class order.
     pub classes: Vec<ClassEvaluation>,
-    /// Classes skipped for having fewer than `min_cells` cells: (name, cells).
+    /// Classes skipped for having (or leaving the rest with) fewer than `required_cells`
+    /// cells: (name, cells of the class).
     pub skipped: Vec<(String, usize)>,
-    /// Mean AUROC over the evaluated classes, per k.
+    /// Mean AUROC over the evaluated classes, per k (NaN if no class was evaluated).
     pub mean_auroc: Vec<f64>,
     /// Mean redundancy over the evaluated classes, per k.
     pub mean_redundancy: Vec<Option<f64>>,
+    /// The fewest cells a class needed to be evaluated
+    /// ([`ValidPanelEvaluationParams::required_cells`]).
+    #[serde(default)]
+    pub required_cells: usize,
     /// The parameters used.
     pub params: PanelEvaluationParams,
 }
 
-/// Per-task seed from the global seed and the task's coordinates.
+/// A seed for one task from the global seed and the task's coordinates (splitmix64 steps), so
+/// that a task's randomness does not depend on which thread runs it or in what order.
 fn task_seed(seed: u64, parts: &[u64]) -> u64 {
-    parts.iter().fold(seed ^ 0x6A09_E667_F3BC_C908, |h, &p| {
-        (h ^ p).wrapping_mul(0x100_0000_01B3).rotate_left(17)
-    })
+    let mix = |mut z: u64| {
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    parts.iter().fold(mix(seed), |h, &p| mix(h ^ mix(p)))
 }
 
-/// Balanced class weights of scikit-learn (n / (2 · n_class)) applied to C: linfa-svm has no
-/// `class_weight`, but its `pos_neg_weights` sets one C per class, which is the same thing.
-fn fit_svm(x: &Array2<f64>, y: &[bool], c: f64, gamma: f64) -> Result<Svm<f64, bool>> {
-    let n = y.len() as f64;
-    let positives = y.iter().filter(|&&v| v).count() as f64;
-    let negatives = n - positives;
-    let dataset = DatasetBase::new(x.clone(), Array1::from(y.to_vec()));
-    // linfa's Gaussian kernel is exp(-‖x − y‖² / eps), so eps = 1/γ. Solver tolerance as
-    // libsvm's default (scikit-learn's SVC: tol 1e-3); linfa's own default (1e-7) is far slower.
-    // Shrinking stays off: linfa-svm 0.8.1 indexes out of bounds with it on some problems.
-    let params = Svm::<f64, bool>::params()
-        .eps(1e-3)
-        .pos_neg_weights(c * n / (2.0 * positives), c * n / (2.0 * negatives))
-        .gaussian_kernel(1.0 / gamma);
-    // A panic inside the solver must not take the caller down: report it as an error.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| params.fit(&dataset)))
-        .map_err(|_| MetricsError::Model(format!("SVM solver failed (C {c}, gamma {gamma})")))?
-        .map_err(|e| MetricsError::Model(format!("SVM: {e}")))
+/// One random-search candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Candidate {
+    c: f64,
+    gamma: f64,
 }
 
-/// Decision values (distance to the separating surface, positive side = class).
-fn decision(svm: &Svm<f64, bool>, x: &Array2<f64>) -> Vec<f64> {
-    x.outer_iter()
-        .map(|row| svm.weighted_sum(&row) - svm.rho)
+/// `n_iter` candidates, C ~ Exponential(scale 100) and γ ~ Exponential(scale 0.1), drawn in
+/// that order per candidate as scikit-learn's `ParameterSampler` does (keys sorted: C, gamma).
+/// The same candidates serve every search, as the reference's fixed `random_state` gives.
+fn candidates(n_iter: usize, seed: u64) -> Vec<Candidate> {
+    let mut rng = ChaCha8Rng::seed_from_u64(task_seed(seed, &[0xCA4D]));
+    let c = Exp::new(1.0f64 / 100.0).expect("positive rate");
+    let gamma = Exp::new(1.0f64 / 0.1).expect("positive rate");
+    (0..n_iter)
+        .map(|_| Candidate {
+            // Exponential draws are positive; the floor only guards linfa's C > 0 check.
+            c: c.sample(&mut rng).max(1e-12),
+            gamma: gamma.sample(&mut rng).max(1e-12),
+        })
         .collect()
 }
 
-fn rows(x: &Array2<f64>, idx: &[usize]) -> Array2<f64> {
-    x.select(ndarray::Axis(0), idx)
+/// Everything one (class, k) task needs.
+struct Problem<'a> {
+    features: Array2<f64>,
+    distances: SquaredDistances,
+    y: &'a [bool],
 }
 
-fn folds(y: &[bool], k: usize, seed: u64) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
-    let names: Vec<&str> = y.iter().map(|&v| if v { "in" } else { "out" }).collect();
-    let labels = Labels::from_names(&names)?;
-    Ok(stratified_k_fold(&labels, k, seed)?
-        .into_iter()
-        .map(|s| (s.train, s.test))
-        .collect())
-}
-
-/// Outer-CV AUROC of an RBF SVM tuned by random search with inner CV, on features `x`.
-fn cv_auroc(
-    x: &Array2<f64>,
-    y: &[bool],
-    candidates: &[(f64, f64)],
-    params: &PanelEvaluationParams,
-    seed: u64,
-) -> Result<f64> {
-    let outer = folds(y, params.outer_folds, seed)?;
-    let mut total = 0.0;
-    for (f, (train, test)) in outer.iter().enumerate() {
-        let (xt, yt): (Array2<f64>, Vec<bool>) =
-            (rows(x, train), train.iter().map(|&i| y[i]).collect());
-        let inner = folds(&yt, params.inner_folds, task_seed(seed, &[f as u64]))?;
-        let mut best = (f64::NEG_INFINITY, candidates[0]);
-        for &(c, gamma) in candidates {
-            let mut score = 0.0;
-            for (itrain, itest) in &inner {
-                let svm = fit_svm(
-                    &rows(&xt, itrain),
-                    &itrain.iter().map(|&i| yt[i]).collect::<Vec<_>>(),
-                    c,
-                    gamma,
-                )?;
-                let labels: Vec<bool> = itest.iter().map(|&i| yt[i]).collect();
-                score += auroc(&decision(&svm, &rows(&xt, itest)), &labels)?;
-            }
-            if score > best.0 {
-                best = (score, (c, gamma));
-            }
-        }
-        let svm = fit_svm(&xt, &yt, best.1.0, best.1.1)?;
-        let labels: Vec<bool> = test.iter().map(|&i| y[i]).collect();
-        total += auroc(&decision(&svm, &rows(x, test)), &labels)?;
+impl Problem<'_> {
+    /// Fits on `fold.train` with `candidate` and returns the AUROC of the decision values on
+    /// `fold.test`.
+    fn score(&self, fold: &Fold, candidate: Candidate) -> Result<f64> {
+        let svm = fit_rbf_svm(
+            &self.features,
+            &fold.train,
+            self.y,
+            candidate.c,
+            candidate.gamma,
+        )?;
+        let scores: Vec<f64> = fold
+            .test
+            .iter()
+            .map(|&i| svm.decision(&self.distances, i))
+            .collect();
+        let labels: Vec<bool> = fold.test.iter().map(|&i| self.y[i]).collect();
+        auroc(&scores, &labels)
     }
-    Ok(total / outer.len() as f64)
+
+    /// The random search on `outer.train` (inner folds as scikit-learn's unshuffled
+    /// StratifiedKFold), then the best candidate refitted on all of `outer.train` and scored
+    /// on `outer.test`. Candidates and inner folds run in parallel.
+    fn searched_score(
+        &self,
+        outer: &Fold,
+        candidates: &[Candidate],
+        inner_folds: usize,
+    ) -> Result<f64> {
+        let y_train: Vec<bool> = outer.train.iter().map(|&i| self.y[i]).collect();
+        let to_cells = |idx: &[usize]| idx.iter().map(|&i| outer.train[i]).collect::<Vec<_>>();
+        let inner: Vec<Fold> = unshuffled_stratified_folds(&y_train, inner_folds)
+            .into_iter()
+            .map(|f| Fold {
+                train: to_cells(&f.train),
+                test: to_cells(&f.test),
+            })
+            .collect();
+        let means: Vec<f64> = candidates
+            .par_iter()
+            .map(|&candidate| {
+                let scores: Vec<f64> = inner
+                    .par_iter()
+                    .map(|fold| self.score(fold, candidate))
+                    .collect::<Result<_>>()?;
+                Ok(scores.iter().sum::<f64>() / scores.len() as f64)
+            })
+            .collect::<Result<_>>()?;
+        // The first best candidate wins ties, as scikit-learn's `best_index_`.
+        let best = means
+            .iter()
+            .enumerate()
+            .fold(0, |best, (i, &m)| if m > means[best] { i } else { best });
+        self.score(outer, candidates[best])
+    }
 }
 
-/// Evaluates a panel with the paper's protocol.
+/// Evaluates a panel with the paper's protocol; [`evaluate_panel_with_progress`] without the
+/// progress reports.
 ///
-/// `rankings[c]` lists the gene columns of `data` for class `c` of `data`'s labels, best first.
-/// For each class with at least `min_cells` cells and each k of the grid: the top-k genes
-/// (min-max scaled), an RBF SVM with class-balanced weights, (C, γ) chosen among `n_iter`
-/// random candidates (C ~ Exp(scale 100), γ ~ Exp(scale 0.1)) by inner CV AUROC, scored by
-/// outer stratified CV AUROC. Classes and panel sizes run in parallel; results depend only on
-/// the seed.
+/// `rankings[c]` lists gene columns of `data` for class `c` of `data`'s labels, best first.
+/// For each class with enough cells (see [`ValidPanelEvaluationParams::required_cells`]) and
+/// each k of the grid, one-vs-rest:
+/// 1. the class's top-k genes, min-max scaled over all cells (as the reference scorer);
+/// 2. outer stratified `outer_folds`-fold CV (shuffled, seeded by the seed and the class, so
+///    every k of a class sees the same folds, as the reference's fixed `random_state`);
+/// 3. in each outer training split, a random search over `n_iter` candidates C ~ Exp(scale
+///    100), γ ~ Exp(scale 0.1), each scored by the mean AUROC over `inner_folds` unshuffled
+///    stratified folds (scikit-learn's `RandomizedSearchCV(cv=3, scoring="roc_auc")`);
+/// 4. the best candidate refitted on the outer training split; its decision values on the
+///    outer test split give the fold's AUROC; the class's AUROC at k is the mean over folds.
+///
+/// The SVM is linfa-svm's C-SVC with an RBF kernel and class-balanced C (scikit-learn's
+/// `SVC(kernel="rbf", class_weight="balanced")`). Fits run in parallel (rayon) over outer
+/// folds, candidates and inner folds; classes and k run one after another so that only one
+/// cell-by-cell distance matrix is held at a time. Every random choice is seeded from
+/// `params.seed` and the task's coordinates, so results do not depend on the thread count.
+///
+/// Redundancy (mean |PCC| among the top-k genes, see [`crate::redundancy`]) is reported
+/// beside the AUROC. A ranking shorter than k contributes all its genes.
+///
+/// ```
+/// use kratos_data::{Dataset, Labels};
+/// use kratos_metrics::{PanelEvaluationParams, TopKGrid, evaluate_panel};
+/// // 24 cells, 2 classes; gene 0 is high in class "a", gene 1 is noise.
+/// let values: Vec<f32> = (0..24)
+///     .flat_map(|i| [if i % 2 == 0 { 3.0 + (i % 5) as f32 } else { (i % 3) as f32 }, (i % 7) as f32])
+///     .collect();
+/// let names: Vec<&str> = (0..24).map(|i| if i % 2 == 0 { "a" } else { "b" }).collect();
+/// let data = Dataset::from_matrix(values, 24, 2)?.with_labels(Labels::from_names(&names)?)?;
+/// let params = PanelEvaluationParams::new().grid(TopKGrid::Genes(vec![1])).n_iter(3);
+/// let result = evaluate_panel(&data, &[vec![0, 1], vec![0, 1]], &params)?;
+/// assert!(result.mean_auroc[0] > 0.9);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn evaluate_panel(
     data: &Dataset,
     rankings: &[Vec<usize>],
     params: &PanelEvaluationParams,
 ) -> Result<PanelEvaluation> {
-    params.check()?;
+    evaluate_panel_with_progress(data, rankings, params, |_, _| {})
+}
+
+/// [`evaluate_panel`], calling `progress(done, total)` after each (class, k) task.
+pub fn evaluate_panel_with_progress(
+    data: &Dataset,
+    rankings: &[Vec<usize>],
+    params: &PanelEvaluationParams,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<PanelEvaluation> {
+    let valid = params.check()?;
     let labels = data.require_labels()?;
-    if rankings.len() != labels.n_classes() {
+    let (n_cells, n_genes) = data.shape();
+    check_rankings(data, rankings, labels.class_names())?;
+    if let Some(i) = data.values().iter().position(|v| !v.is_finite()) {
         return Err(MetricsError::InvalidInput(format!(
-            "{} rankings for {} classes",
-            rankings.len(),
-            labels.n_classes()
+            "cell `{}`, gene `{}`: value {} is not finite",
+            data.cell_ids()[i / n_genes],
+            data.gene_names()[i % n_genes],
+            data.values()[i]
         )));
     }
-    let (n, g) = data.shape();
-    let ks = params.grid.ks(g);
-    for (c, r) in rankings.iter().enumerate() {
-        if let Some(&bad) = r.iter().find(|&&j| j >= g) {
-            return Err(MetricsError::InvalidInput(format!(
-                "ranking of class `{}` names gene column {bad}, but the data has {g} genes",
-                labels.class_names()[c]
-            )));
-        }
-    }
-    // Scaled columns, shared by all tasks.
-    let mut columns: Vec<Vec<f64>> = (0..g)
-        .map(|j| data.column(j).iter().map(|&v| v as f64).collect())
-        .collect();
-    if params.scale {
-        for col in &mut columns {
-            let (lo, hi) = col
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                    (a.min(v), b.max(v))
-                });
-            let range = if hi > lo { hi - lo } else { 1.0 };
-            col.iter_mut().for_each(|v| *v = (*v - lo) / range);
-        }
-    }
+    let selected = selected_classes(&valid, labels.class_names())?;
+    let ks = params.grid.ks(n_genes);
+    let required = valid.required_cells();
     let counts = labels.class_counts();
-    let mut evaluated = Vec::new();
-    let mut skipped = Vec::new();
-    for (c, &count) in counts.iter().enumerate() {
-        if count >= params.min_cells && n - count >= params.min_cells {
-            evaluated.push(c);
-        } else {
-            skipped.push((labels.class_names()[c].clone(), count));
+    let (evaluated, skipped): (Vec<usize>, Vec<usize>) = selected
+        .into_iter()
+        .partition(|&c| counts[c] >= required && n_cells - counts[c] >= required);
+    let columns = feature_columns(data, params.scale);
+    let candidates = candidates(params.n_iter, params.seed);
+    let total = evaluated.len() * ks.len();
+    let mut classes = Vec::with_capacity(evaluated.len());
+    for (done_classes, &c) in evaluated.iter().enumerate() {
+        let y: Vec<bool> = labels.assignments().iter().map(|&a| a == c).collect();
+        let outer =
+            shuffled_stratified_folds(&y, params.outer_folds, task_seed(params.seed, &[c as u64]))?;
+        let mut aurocs = Vec::with_capacity(ks.len());
+        for (ki, &k) in ks.iter().enumerate() {
+            let top = &rankings[c][..k.min(rankings[c].len())];
+            let features = Array2::from_shape_fn((n_cells, top.len()), |(i, j)| columns[top[j]][i]);
+            let distances = SquaredDistances::new(&features);
+            let problem = Problem {
+                features,
+                distances,
+                y: &y,
+            };
+            let per_fold: Vec<f64> = outer
+                .par_iter()
+                .map(|fold| problem.searched_score(fold, &candidates, params.inner_folds))
+                .collect::<Result<_>>()?;
+            aurocs.push(per_fold.iter().sum::<f64>() / per_fold.len() as f64);
+            progress(done_classes * ks.len() + ki + 1, total);
         }
-    }
-    // The same (C, γ) candidates for every fit, as a fixed random_state gives in scikit-learn.
-    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-    let c_dist = Exp::new(1.0f64 / 100.0).expect("positive rate");
-    let g_dist = Exp::new(1.0f64 / 0.1).expect("positive rate");
-    let candidates: Vec<(f64, f64)> = (0..params.n_iter)
-        .map(|_| {
-            (
-                c_dist.sample(&mut rng).max(1e-6),
-                g_dist.sample(&mut rng).max(1e-6),
-            )
-        })
-        .collect();
-    let tasks: Vec<(usize, usize)> = evaluated
-        .iter()
-        .flat_map(|&c| (0..ks.len()).map(move |ki| (c, ki)))
-        .collect();
-    let results: Vec<Result<(f64, Option<f64>)>> = tasks
-        .par_iter()
-        .map(|&(c, ki)| {
-            let top = &rankings[c][..ks[ki].min(rankings[c].len())];
-            if top.is_empty() {
-                return Err(MetricsError::InvalidInput(format!(
-                    "class `{}` has an empty ranking",
-                    labels.class_names()[c]
-                )));
-            }
-            let x = Array2::from_shape_fn((n, top.len()), |(i, j)| columns[top[j]][i]);
-            let y: Vec<bool> = labels.assignments().iter().map(|&a| a == c).collect();
-            let seed = task_seed(params.seed, &[c as u64, ks[ki] as u64]);
-            let auc = cv_auroc(&x, &y, &candidates, params, seed)?;
-            Ok((auc, redundancy(data, top)?))
-        })
-        .collect();
-    let mut classes: Vec<ClassEvaluation> = evaluated
-        .iter()
-        .map(|&c| ClassEvaluation {
+        classes.push(ClassEvaluation {
             class: labels.class_names()[c].clone(),
             cells: counts[c],
-            auroc: Vec::with_capacity(ks.len()),
-            redundancy: Vec::with_capacity(ks.len()),
-        })
-        .collect();
-    for ((c, _), r) in tasks.iter().zip(results) {
-        let (auc, red) = r?;
-        let slot = evaluated
-            .iter()
-            .position(|e| e == c)
-            .expect("evaluated class");
-        classes[slot].auroc.push(auc);
-        classes[slot].redundancy.push(red);
+            auroc: aurocs,
+            redundancy: redundancy_curve(data, &rankings[c], &ks),
+        });
     }
     let mean_auroc = (0..ks.len())
-        .map(|ki| classes.iter().map(|c| c.auroc[ki]).sum::<f64>() / classes.len().max(1) as f64)
+        .map(|i| classes.iter().map(|c| c.auroc[i]).sum::<f64>() / classes.len() as f64)
         .collect();
-    let mean_redundancy = (0..ks.len())
-        .map(|ki| {
-            let v: Vec<f64> = classes.iter().filter_map(|c| c.redundancy[ki]).collect();
-            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-        })
-        .collect();
+    let curves: Vec<Vec<Option<f64>>> = classes.iter().map(|c| c.redundancy.clone()).collect();
     Ok(PanelEvaluation {
+        mean_redundancy: mean_per_k(&curves, ks.len()),
         ks,
         percents: params.grid.percents(),
         classes,
-        skipped,
+        skipped: skipped
+            .into_iter()
+            .map(|c| (labels.class_names()[c].clone(), counts[c]))
+            .collect(),
         mean_auroc,
-        mean_redundancy,
+        required_cells: required,
         params: params.clone(),
     })
+}
+
+/// One ranking per class, each non-empty, of valid and distinct gene columns.
+fn check_rankings(data: &Dataset, rankings: &[Vec<usize>], classes: &[String]) -> Result<()> {
+    if rankings.len() != classes.len() {
+        return Err(MetricsError::InvalidInput(format!(
+            "{} rankings for {} classes (one ranking per class of the labels, in their order)",
+            rankings.len(),
+            classes.len()
+        )));
+    }
+    for (ranking, class) in rankings.iter().zip(classes) {
+        if ranking.is_empty() {
+            return Err(MetricsError::InvalidInput(format!(
+                "the ranking of class `{class}` is empty"
+            )));
+        }
+        let mut seen = HashSet::with_capacity(ranking.len());
+        for &g in ranking {
+            if g >= data.n_genes() {
+                return Err(MetricsError::InvalidInput(format!(
+                    "the ranking of class `{class}` names gene column {g}, but the data has {} genes",
+                    data.n_genes()
+                )));
+            }
+            if !seen.insert(g) {
+                return Err(MetricsError::InvalidInput(format!(
+                    "the ranking of class `{class}` lists gene column {g} (`{}`) twice",
+                    data.gene_names()[g]
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The class indices to evaluate: the named ones, or all.
+fn selected_classes(valid: &ValidPanelEvaluationParams, names: &[String]) -> Result<Vec<usize>> {
+    match &valid.params().classes {
+        None => Ok((0..names.len()).collect()),
+        Some(wanted) => {
+            let mut selected = wanted
+                .iter()
+                .map(|w| {
+                    names.iter().position(|n| n == w).ok_or_else(|| {
+                        MetricsError::invalid(
+                            "classes",
+                            format!(
+                                "no class `{w}` in the labels (classes: {})",
+                                names.join(", ")
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<usize>>>()?;
+            selected.sort_unstable();
+            selected.dedup();
+            Ok(selected)
+        }
+    }
+}
+
+/// Every gene's values as f64, min-max scaled to [0, 1] over all cells if `scale` (a constant
+/// gene becomes 0, as scikit-learn's MinMaxScaler does).
+fn feature_columns(data: &Dataset, scale: bool) -> Vec<Vec<f64>> {
+    (0..data.n_genes())
+        .into_par_iter()
+        .map(|g| {
+            let mut column: Vec<f64> = (0..data.n_cells())
+                .map(|i| f64::from(data.get(i, g)))
+                .collect();
+            if scale {
+                let (lo, hi) = column
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                        (a.min(v), b.max(v))
+                    });
+                let range = if hi > lo { hi - lo } else { 1.0 };
+                column.iter_mut().for_each(|v| *v = (*v - lo) / range);
+            }
+            column
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kratos_data::Labels;
+
+    /// 60 cells, 3 classes of 20 (class "c2" has only 4 when `small`); gene c is high in
+    /// class c, genes 3.. are noise.
+    fn toy(small: bool) -> Dataset {
+        let sizes = if small { [28, 28, 4] } else { [20, 20, 20] };
+        let classes: Vec<usize> = (0..3)
+            .flat_map(|c| std::iter::repeat_n(c, sizes[c]))
+            .collect();
+        let values: Vec<f32> = classes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &c)| {
+                (0..6).map(move |g| {
+                    let noise = ((i * 37 + g * 11) % 13) as f32 / 13.0;
+                    if g == c { noise + 0.8 } else { noise }
+                })
+            })
+            .collect();
+        let names: Vec<String> = classes.iter().map(|c| format!("c{c}")).collect();
+        Dataset::from_matrix(values, 60, 6)
+            .unwrap()
+            .with_labels(Labels::from_names(&names).unwrap())
+            .unwrap()
+    }
+
+    fn rankings() -> Vec<Vec<usize>> {
+        (0..3)
+            .map(|c| {
+                std::iter::once(c)
+                    .chain((0..6).filter(|&g| g != c))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn informative_genes_score_high_and_results_repeat() {
+        let data = toy(false);
+        let params = PanelEvaluationParams::new()
+            .grid(super::super::TopKGrid::Genes(vec![1, 4]))
+            .n_iter(3)
+            .seed(11);
+        let mut calls = Vec::new();
+        let result =
+            evaluate_panel_with_progress(&data, &rankings(), &params, |d, t| calls.push((d, t)))
+                .unwrap();
+        assert_eq!(calls.last(), Some(&(6, 6)));
+        assert_eq!(result.ks, vec![1, 4]);
+        assert!(result.mean_auroc[0] > 0.9, "{:?}", result.mean_auroc);
+        assert!(result.classes.iter().all(|c| c.redundancy[0].is_none()));
+        assert!(result.mean_redundancy[1].is_some());
+        assert_eq!(evaluate_panel(&data, &rankings(), &params).unwrap(), result);
+        // A class evaluated alone gets the same numbers as with the others.
+        let alone =
+            evaluate_panel(&data, &rankings(), &params.clone().only_classes(&["c1"])).unwrap();
+        assert_eq!(alone.classes, vec![result.classes[1].clone()]);
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let data = toy(false);
+        let params = PanelEvaluationParams::new()
+            .grid(super::super::TopKGrid::Genes(vec![2, 6]))
+            .n_iter(4)
+            .seed(5);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| evaluate_panel(&data, &rankings(), &params).unwrap())
+        };
+        let one = run(1);
+        assert_eq!(one, run(3));
+        // And the seed matters: another seed gives other folds and candidates.
+        let other = evaluate_panel(&data, &rankings(), &params.clone().seed(6)).unwrap();
+        assert_ne!(one.classes, other.classes);
+    }
+
+    #[test]
+    fn small_classes_are_skipped_and_reported() {
+        let data = toy(true);
+        let params = PanelEvaluationParams::new()
+            .grid(super::super::TopKGrid::Genes(vec![1]))
+            .n_iter(2)
+            .min_cells(0);
+        let result = evaluate_panel(&data, &rankings(), &params).unwrap();
+        // 4 cells < 5, the smallest count the nested 3 x 3 folds work with.
+        assert_eq!(result.skipped, vec![("c2".to_string(), 4)]);
+        assert_eq!(result.required_cells, 5);
+        assert_eq!(result.classes.len(), 2);
+    }
+
+    #[test]
+    fn bad_rankings_and_classes_are_named() {
+        let data = toy(false);
+        let params = PanelEvaluationParams::new().grid(super::super::TopKGrid::Genes(vec![1]));
+        let err = |r: Vec<Vec<usize>>, p: &PanelEvaluationParams| {
+            evaluate_panel(&data, &r, p).unwrap_err().to_string()
+        };
+        assert!(err(rankings()[..2].to_vec(), &params).contains("2 rankings for 3 classes"));
+        let mut r = rankings();
+        r[1] = vec![1, 9];
+        assert!(err(r.clone(), &params).contains("`c1` names gene column 9"));
+        r[1] = vec![1, 1];
+        assert!(err(r.clone(), &params).contains("twice"));
+        r[1] = vec![];
+        assert!(err(r, &params).contains("`c1` is empty"));
+        let e = err(rankings(), &params.clone().only_classes(&["zz"]));
+        assert!(e.contains("`classes`") && e.contains("`zz`"), "{e}");
+    }
+
+    #[test]
+    fn task_seeds_differ_by_coordinate() {
+        let s: HashSet<u64> = (0..50).map(|c| task_seed(7, &[c])).collect();
+        assert_eq!(s.len(), 50);
+        assert_ne!(task_seed(7, &[1, 2]), task_seed(7, &[2, 1]));
+        assert_eq!(task_seed(7, &[3]), task_seed(7, &[3]));
+    }
 }

@@ -1,7 +1,11 @@
-//! The paper's panel protocol: RBF-SVM AUROC on each class's top-k genes.
+//! The paper's panel protocol: cross-validated RBF-SVM AUROC on each class's top-k genes.
 
 mod algorithm;
+mod folds;
 mod hyperparams;
+mod svm;
 
-pub use algorithm::{ClassEvaluation, PanelEvaluation, evaluate_panel};
-pub use hyperparams::{PanelEvaluationParams, TopKGrid};
+pub use algorithm::{
+    ClassEvaluation, PanelEvaluation, evaluate_panel, evaluate_panel_with_progress,
+};
+pub use hyperparams::{PanelEvaluationParams, TopKGrid, ValidPanelEvaluationParams};

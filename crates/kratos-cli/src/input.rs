@@ -1,0 +1,104 @@
+//! Reading the data and finding its labels.
+
+use std::path::{Path, PathBuf};
+
+use kratos::Dataset;
+use kratos::data::read::{ReadOptions, labels_from_cell_ids, read_labels, read_path};
+
+use crate::CliError;
+use crate::args::DataArgs;
+use crate::output::note;
+
+/// Where the labels came from, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelSource {
+    /// A label file given with `--labels`.
+    File(PathBuf),
+    /// `labels.tsv` found beside the data.
+    Beside(PathBuf),
+    /// An `.h5ad` obs column.
+    ObsColumn(String),
+    /// Cell ids of the form `<index>_<type>`.
+    CellIds,
+}
+
+impl std::fmt::Display for LabelSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LabelSource::File(p) => write!(f, "label file {}", p.display()),
+            LabelSource::Beside(p) => write!(f, "{} (beside the data)", p.display()),
+            LabelSource::ObsColumn(k) => write!(f, "obs column `{k}`"),
+            LabelSource::CellIds => write!(f, "cell ids of the form <index>_<type>"),
+        }
+    }
+}
+
+/// The label file kratos looks for beside the data when no label source is given.
+pub const LABELS_BESIDE: &str = "labels.tsv";
+
+/// Reads the data at `args.data` with its labels: `--labels`, `--label-key`, else `labels.tsv`
+/// beside the data, else cell ids of the form `<index>_<type>` (saying on stderr which was
+/// used); else an input error asking for `--labels`.
+pub fn read_labelled(args: &DataArgs) -> Result<(Dataset, LabelSource), CliError> {
+    let data = &args.data;
+    if !data.exists() {
+        return Err(CliError::Input(format!(
+            "{}: no such file or folder; --data takes a CSV/TSV[.gz] file, a 10x folder or an .h5ad file",
+            data.display()
+        )));
+    }
+    if let Some(file) = &args.labels.labels {
+        if !file.is_file() {
+            return Err(CliError::Input(format!(
+                "{}: no such label file; --labels takes a file with two columns, cell id and label",
+                file.display()
+            )));
+        }
+    }
+    let mut options = ReadOptions::new().transpose(args.transpose);
+    if let Some(key) = &args.labels.label_key {
+        options = options.label_key(key.clone());
+    }
+    let ds = read_path(data, &options)?;
+    if let Some(key) = &args.labels.label_key {
+        return Ok((ds, LabelSource::ObsColumn(key.clone())));
+    }
+    let cells = ds.cell_ids().to_vec();
+    if let Some(file) = &args.labels.labels {
+        let labels = read_labels(file, &cells)?;
+        return Ok((ds.with_labels(labels)?, LabelSource::File(file.clone())));
+    }
+    let folder = if data.is_dir() {
+        data.as_path()
+    } else {
+        data.parent().unwrap_or(Path::new("."))
+    };
+    let beside = folder.join(LABELS_BESIDE);
+    if beside.is_file() {
+        note(&format!(
+            "labels: {} (found beside the data; give --labels to use another file)",
+            beside.display()
+        ));
+        let labels = read_labels(&beside, &cells)?;
+        return Ok((ds.with_labels(labels)?, LabelSource::Beside(beside)));
+    }
+    match labels_from_cell_ids(&cells) {
+        // Cell ids like `cell_1, cell_2, ...` also parse; accept only ids that name classes
+        // shared by several cells.
+        Ok(labels)
+            if labels.class_counts().iter().all(|&c| c >= 2)
+                && labels.n_classes() >= 2
+                && labels.n_classes() * 2 <= cells.len() =>
+        {
+            note(&format!(
+                "labels: taken from the cell ids (<index>_<type>): {} classes; give --labels to use a file",
+                labels.n_classes()
+            ));
+            Ok((ds.with_labels(labels)?, LabelSource::CellIds))
+        }
+        _ => Err(CliError::Input(format!(
+            "{}: no labels found (no --labels, no {LABELS_BESIDE} beside the data, cell ids are not <index>_<type>); give --labels FILE (cell id, label) or --label-key KEY for an .h5ad obs column",
+            data.display()
+        ))),
+    }
+}

@@ -1,0 +1,7 @@
+//! The simulator: parameters ([`SimulationParams`]) and the generator ([`Simulator`]).
+
+mod algorithm;
+mod hyperparams;
+
+pub use algorithm::{BLOCK_CELLS, CellBlock, Simulation, Simulator};
+pub use hyperparams::{SimulationParams, ValidSimulationParams};

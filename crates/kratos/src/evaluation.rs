@@ -1,0 +1,196 @@
+//! Evaluation helpers that join the explain and metrics crates: panel rankings matched to a
+//! data set's classes by name, the SVM protocol with a progress callback, and the embedding
+//! quality triple (ARI, AMI, silhouette).
+
+use kratos_data::{Dataset, Labels};
+use kratos_explain::GenePanel;
+use kratos_metrics::{
+    PanelEvaluation, PanelEvaluationParams, TopKGrid, adjusted_mutual_information,
+    adjusted_rand_index, evaluate_panel, kmeans, silhouette_score,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// How well an embedding separates the labelled classes (the paper's section on the 64-d
+/// embedding): k-means with K = number of classes, then ARI and AMI against the labels, and
+/// the silhouette of the true labels (euclidean).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingQuality {
+    /// Adjusted Rand index of the k-means clusters.
+    pub ari: f64,
+    /// Adjusted mutual information (arithmetic normalisation) of the k-means clusters.
+    pub ami: f64,
+    /// Mean silhouette of the true labels; `None` if undefined (a single class).
+    pub silhouette: Option<f64>,
+    /// K of k-means (the number of classes).
+    pub kmeans_k: usize,
+    /// Cells and dimensions of the embedding.
+    pub cells: usize,
+    /// Dimensions of the embedding.
+    pub dims: usize,
+}
+
+impl EmbeddingQuality {
+    /// Scores row-major `values` (`n_cells x dims`) against `labels`; k-means is seeded.
+    pub fn of(
+        values: &[f32],
+        n_cells: usize,
+        dims: usize,
+        labels: &Labels,
+        seed: u64,
+    ) -> Result<Self> {
+        let k = labels.n_classes();
+        let clusters = kmeans(values, n_cells, dims, k, seed)?;
+        Ok(EmbeddingQuality {
+            ari: adjusted_rand_index(labels.assignments(), &clusters)?,
+            ami: adjusted_mutual_information(labels.assignments(), &clusters)?,
+            silhouette: silhouette_score(values, n_cells, dims, labels.assignments()).ok(),
+            kmeans_k: k,
+            cells: n_cells,
+            dims,
+        })
+    }
+}
+
+/// The panel's ranking of every class of `data`'s labels (matched by class name), as gene
+/// columns of `data` (matched by gene name). Errors name the first class or gene that does
+/// not match.
+pub fn rankings_for_classes(panel: &GenePanel, data: &Dataset) -> Result<Vec<Vec<usize>>> {
+    let labels = data.require_labels()?;
+    let rankings = panel.rankings_for(data)?;
+    labels
+        .class_names()
+        .iter()
+        .map(|name| {
+            panel
+                .class_names()
+                .iter()
+                .position(|p| p == name)
+                .map(|c| rankings[c].clone())
+                .ok_or_else(|| {
+                    Error::Pipeline(format!(
+                        "the panel has no ranking for class `{name}` of the data (its classes: {})",
+                        panel.class_names().join(", ")
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// [`kratos_metrics::evaluate_panel`] one panel size at a time, calling `progress(done,
+/// total)` after each, with the same result as one call (every SVM task is seeded by its
+/// class and panel size, not by the order it runs in).
+pub fn evaluate_panel_with_progress(
+    data: &Dataset,
+    panel: &GenePanel,
+    params: &PanelEvaluationParams,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<PanelEvaluation> {
+    let rankings = rankings_for_classes(panel, data)?;
+    params.check()?;
+    let ks = params.grid.ks(data.n_genes());
+    let mut result: Option<PanelEvaluation> = None;
+    for (i, &k) in ks.iter().enumerate() {
+        let step = params.clone().grid(TopKGrid::Genes(vec![k]));
+        let one = evaluate_panel(data, &rankings, &step)?;
+        match result.as_mut() {
+            None => result = Some(one),
+            Some(all) => {
+                all.ks.extend(one.ks);
+                all.mean_auroc.extend(one.mean_auroc);
+                all.mean_redundancy.extend(one.mean_redundancy);
+                for (c, o) in all.classes.iter_mut().zip(one.classes) {
+                    c.auroc.extend(o.auroc);
+                    c.redundancy.extend(o.redundancy);
+                }
+            }
+        }
+        progress(i + 1, ks.len());
+    }
+    let mut result = result.ok_or_else(|| Error::Pipeline("the grid has no panel size".into()))?;
+    result.percents = params.grid.percents();
+    result.params = params.clone();
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> (Dataset, GenePanel) {
+        // 30 cells, 3 classes; gene c is high in class c, genes 3-5 are noise.
+        let values: Vec<f32> = (0..30)
+            .flat_map(|i| {
+                let c = i % 3;
+                (0..6).map(move |g| {
+                    if g == c {
+                        5.0 + (i % 4) as f32
+                    } else {
+                        ((i * 7 + g * 3) % 5) as f32
+                    }
+                })
+            })
+            .collect();
+        let names: Vec<String> = (0..30).map(|i| format!("t{}", i % 3)).collect();
+        let ds = Dataset::from_matrix(values, 30, 6)
+            .unwrap()
+            .with_labels(Labels::from_names(&names).unwrap())
+            .unwrap();
+        // Classes deliberately in another order than the data's.
+        let scores = vec![
+            vec![0.0, 0.0, 1.0, 0.5, 0.2, 0.1],
+            vec![1.0, 0.0, 0.0, 0.5, 0.2, 0.1],
+            vec![0.0, 1.0, 0.0, 0.5, 0.2, 0.1],
+        ];
+        let panel = GenePanel::from_scores(
+            "toy",
+            ds.gene_names().to_vec(),
+            vec!["t2".into(), "t0".into(), "t1".into()],
+            scores,
+            vec![10; 3],
+        )
+        .unwrap();
+        (ds, panel)
+    }
+
+    #[test]
+    fn rankings_follow_the_data_classes() {
+        let (ds, panel) = toy();
+        let r = rankings_for_classes(&panel, &ds).unwrap();
+        assert_eq!(r[0][0], 0);
+        assert_eq!(r[1][0], 1);
+        assert_eq!(r[2][0], 2);
+    }
+
+    #[test]
+    fn a_missing_class_is_named() {
+        let (ds, panel) = toy();
+        let renamed = GenePanel::from_scores(
+            "x",
+            panel.gene_names().to_vec(),
+            vec!["t2".into(), "t0".into(), "zz".into()],
+            (0..3).map(|c| panel.scores(c).to_vec()).collect(),
+            vec![1; 3],
+        )
+        .unwrap();
+        let e = rankings_for_classes(&renamed, &ds).unwrap_err().to_string();
+        assert!(e.contains("`t1`"), "{e}");
+    }
+
+    #[test]
+    fn stepwise_evaluation_equals_one_call() {
+        let (ds, panel) = toy();
+        let params = PanelEvaluationParams::new()
+            .grid(TopKGrid::Genes(vec![1, 2, 4]))
+            .n_iter(2)
+            .seed(3);
+        let mut steps = Vec::new();
+        let stepwise =
+            evaluate_panel_with_progress(&ds, &panel, &params, |d, t| steps.push((d, t))).unwrap();
+        let whole =
+            evaluate_panel(&ds, &rankings_for_classes(&panel, &ds).unwrap(), &params).unwrap();
+        assert_eq!(steps, [(1, 3), (2, 3), (3, 3)]);
+        assert_eq!(stepwise, whole);
+    }
+}
