@@ -47,13 +47,13 @@ pub fn read_labelled(args: &DataArgs) -> Result<(Dataset, LabelSource), CliError
             data.display()
         )));
     }
-    if let Some(file) = &args.labels.labels {
-        if !file.is_file() {
-            return Err(CliError::Input(format!(
-                "{}: no such label file; --labels takes a file with two columns, cell id and label",
-                file.display()
-            )));
-        }
+    if let Some(file) = &args.labels.labels
+        && !file.is_file()
+    {
+        return Err(CliError::Input(format!(
+            "{}: no such label file; --labels takes a file with two columns, cell id and label",
+            file.display()
+        )));
     }
     let mut options = ReadOptions::new().transpose(args.transpose);
     if let Some(key) = &args.labels.label_key {

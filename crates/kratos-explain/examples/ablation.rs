@@ -24,8 +24,8 @@ use std::time::Instant;
 use kratos_data::{Dataset, GeneRole, stratified_split};
 use kratos_explain::{
     AttributionUnits, Combination, CwExplainer, Explainer, GenePanel, GradientTimesInput,
-    IgBaseline, IntegratedGradients, Preprocessing, Preset, Saliency, SmoothGrad,
-    expression_change_panel,
+    IgBaseline, IntegratedGradients, MarkerDirection, Preprocessing, Preset, Saliency, SmoothGrad,
+    WilcoxonParams, expression_change_panel, wilcoxon_panel,
 };
 use kratos_model::{DefaultBackend, EarlyStoppingConfig, LossKind};
 use sim::{EvaluationCopy, evaluation_copy, role_counts};
@@ -42,6 +42,8 @@ enum Method {
     Preset(Box<Preset>),
     /// Rank genes by the expression change alone (no model), on log1p of counts.
     ExpressionChange,
+    /// The Wilcoxon rank-sum test (no model), in the given direction.
+    Wilcoxon(MarkerDirection),
 }
 
 struct Row {
@@ -98,6 +100,14 @@ fn rows(quick: bool) -> Vec<Row> {
         Row {
             label: "expression change alone (no model)".into(),
             method: Method::ExpressionChange,
+        },
+        Row {
+            label: "Wilcoxon, z (scanpy's default; no model)".into(),
+            method: Method::Wilcoxon(MarkerDirection::Up),
+        },
+        Row {
+            label: "Wilcoxon, \\|z\\| (no model)".into(),
+            method: Method::Wilcoxon(MarkerDirection::Absolute),
         },
     ];
     if !quick {
@@ -199,6 +209,9 @@ fn run(method: &Method, copy: &EvaluationCopy, seed: u64) -> Outcome {
         Method::ExpressionChange => {
             let names = data.labels().unwrap().class_names().to_vec();
             expression_change_panel(&log1p_if_counts(data), &names).unwrap()
+        }
+        Method::Wilcoxon(direction) => {
+            wilcoxon_panel(data, &WilcoxonParams::new().direction(*direction)).unwrap()
         }
     };
     outcome(&panel, &copy.roles, start.elapsed().as_secs_f64())

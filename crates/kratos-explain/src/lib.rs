@@ -36,6 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod baseline;
 mod cw;
 mod error;
 mod explainer;
@@ -43,6 +44,10 @@ mod gradient;
 mod panel;
 mod preset;
 
+pub use baseline::{
+    MarkerDirection, MarkerTest, WelchParams, WilcoxonParams, welch_t_panel, welch_t_test,
+    wilcoxon_panel, wilcoxon_test,
+};
 pub use cw::{CwExplainer, CwMode, CwParams};
 pub use error::ExplainError;
 pub use explainer::{CellBatch, Explainer};
