@@ -38,8 +38,64 @@ pub const LABELS_BESIDE: &str = "labels.tsv";
 
 /// Reads the data at `args.data` with its labels: `--labels`, `--label-key`, else `labels.tsv`
 /// beside the data, else cell ids of the form `<index>_<type>` (saying on stderr which was
-/// used); else an input error asking for `--labels`.
+/// used); else an input error asking for `--labels`. Then checks that the data can be learnt
+/// from (see [`check_usable`]).
 pub fn read_labelled(args: &DataArgs) -> Result<(Dataset, LabelSource), CliError> {
+    let (ds, source) = read_with_labels(args)?;
+    check_usable(&ds, &args.data, &source)?;
+    Ok((ds, source))
+}
+
+/// Input errors for data that read fine but cannot train a classifier or give a panel, each
+/// naming the file and what to fix: fewer than two classes, a class with fewer than two cells
+/// (the 70/30 split needs one on each side), a cell whose values are all zero (an empty
+/// droplet or a broken export: it has no expression profile to learn from), or no gene that
+/// varies across cells.
+pub fn check_usable(ds: &Dataset, data: &Path, source: &LabelSource) -> Result<(), CliError> {
+    if let Some(labels) = ds.labels() {
+        let names = labels.class_names();
+        if names.len() < 2 {
+            return Err(CliError::Input(format!(
+                "{}: the labels ({source}) name only one class (`{}`); kratos finds the markers that tell cell types apart and needs at least two",
+                data.display(),
+                names.first().map(String::as_str).unwrap_or("")
+            )));
+        }
+        let counts = labels.class_counts();
+        if let Some((k, &n)) = counts.iter().enumerate().find(|&(_, &n)| n < 2) {
+            return Err(CliError::Input(format!(
+                "{}: class `{}` has {n} cell in the labels ({source}); every class needs at least 2 cells (one on each side of the train/test split): merge or drop it",
+                data.display(),
+                names[k]
+            )));
+        }
+    }
+    let g = ds.n_genes();
+    let varies = ds.n_cells() == 0
+        || (0..g).any(|j| {
+            let first = ds.get(0, j);
+            (1..ds.n_cells()).any(|i| ds.get(i, j) != first)
+        });
+    if !varies {
+        return Err(CliError::Input(format!(
+            "{}: none of the {g} genes varies across cells (every column is constant); there is nothing to learn from",
+            data.display()
+        )));
+    }
+    // Header line 1, so data row i is line i + 2 in a text file with cells as rows.
+    if let Some(i) = (0..ds.n_cells()).find(|&i| ds.row(i).iter().all(|&v| v == 0.0)) {
+        return Err(CliError::Input(format!(
+            "{}: cell `{}` (data row {}, line {} of a text file with cells as rows) has no non-zero value; remove empty cells before running kratos",
+            data.display(),
+            ds.cell_ids()[i],
+            i + 1,
+            i + 2
+        )));
+    }
+    Ok(())
+}
+
+fn read_with_labels(args: &DataArgs) -> Result<(Dataset, LabelSource), CliError> {
     let data = &args.data;
     if !data.exists() {
         return Err(CliError::Input(format!(
@@ -96,7 +152,24 @@ pub fn read_labelled(args: &DataArgs) -> Result<(Dataset, LabelSource), CliError
             ));
             Ok((ds.with_labels(labels)?, LabelSource::CellIds))
         }
-        _ => Err(CliError::Input(format!(
+        Ok(labels) => Err(CliError::Input(format!(
+            "{}: no labels found (no --labels, no {LABELS_BESIDE} beside the data); the cell ids parse as <index>_<type> but {}, so they do not look like labels; give --labels FILE (cell id, label) or --label-key KEY for an .h5ad obs column",
+            data.display(),
+            if labels.n_classes() < 2 {
+                format!("name only one type (`{}`)", labels.class_names()[0])
+            } else {
+                let counts = labels.class_counts();
+                match counts.iter().position(|&c| c < 2) {
+                    Some(k) => format!("type `{}` has a single cell", labels.class_names()[k]),
+                    None => format!(
+                        "name {} types for {} cells",
+                        labels.n_classes(),
+                        cells.len()
+                    ),
+                }
+            }
+        ))),
+        Err(_) => Err(CliError::Input(format!(
             "{}: no labels found (no --labels, no {LABELS_BESIDE} beside the data, cell ids are not <index>_<type>); give --labels FILE (cell id, label) or --label-key KEY for an .h5ad obs column",
             data.display()
         ))),

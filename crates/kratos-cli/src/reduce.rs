@@ -95,12 +95,17 @@ pub fn pca(points: &Points, fit_rows: &[usize], components: usize) -> Option<Poi
     }
     let model = Pca::params(k).fit(&DatasetBase::from(fit)).ok()?;
     let y: Array2<f64> = model.predict(&x);
+    // linfa may return fewer components than asked when the data have lower rank (e.g. genes
+    // that are zero in every cell).
+    let dims = y.ncols();
     let values: Vec<f32> = y.iter().map(|&v| v as f32).collect();
-    values.iter().all(|v| v.is_finite()).then_some(Points {
-        values,
-        n: points.n,
-        dims: k,
-    })
+    (dims > 0 && values.len() == points.n * dims && values.iter().all(|v| v.is_finite())).then_some(
+        Points {
+            values,
+            n: points.n,
+            dims,
+        },
+    )
 }
 
 /// Parameters of a t-SNE map, for the report.

@@ -79,6 +79,9 @@ fn parse_index(token: &[u8], path: &Path, line: u64, column: usize, what: &str) 
 /// Reads a MatrixMarket `coordinate` file (`real`, `double`, `integer` or `pattern`;
 /// `general` symmetry only). Hand-written because the format is a few lines and the MatrixMarket
 /// crates on crates.io read neither gzip nor into `f32` CSR.
+/// At most this many MatrixMarket entries are allocated before they are read.
+const MAX_PREALLOCATED_ENTRIES: usize = 1 << 22;
+
 fn read_matrix_market(path: &Path, counts: bool) -> Result<Coordinates> {
     let TextInput { mut reader, gzip } = open_text(path)?;
     let mut buf = Vec::with_capacity(128);
@@ -123,6 +126,9 @@ fn read_matrix_market(path: &Path, counts: bool) -> Result<Coordinates> {
             ),
         ));
     }
+    // An `integer` matrix holds counts (what Cell Ranger writes): a negative entry is an error
+    // whatever the options say.
+    let counts = counts || words[3] == "integer";
     let pattern = match words[3] {
         "real" | "double" | "integer" => false,
         "pattern" => true,
@@ -183,9 +189,11 @@ fn read_matrix_market(path: &Path, counts: bool) -> Result<Coordinates> {
     let mut c = Coordinates {
         n_rows,
         n_cols,
-        rows: Vec::with_capacity(nnz),
-        cols: Vec::with_capacity(nnz),
-        values: Vec::with_capacity(nnz),
+        // The announced count is not trusted for the allocation (a corrupt size line could
+        // ask for terabytes); the vectors grow past this as entries actually arrive.
+        rows: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
+        cols: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
+        values: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
     };
     let want_fields = if pattern { 2 } else { 3 };
     while next_line(&mut buf, &mut line)? {
