@@ -258,3 +258,49 @@ fn the_same_command_twice_gives_identical_outputs() {
         |v: &serde_json::Value, dir: &Path| v.to_string().replace(dir.to_str().unwrap(), "OUT");
     assert_eq!(strip(&ra, &a), strip(&rb, &b));
 }
+
+#[test]
+fn extreme_values_and_tiny_data_give_finite_panels_or_say_so() {
+    let good = fixtures().join("good");
+    let out_root = tempfile::tempdir().unwrap();
+    for name in ["huge_values.csv", "tiny.csv"] {
+        let out = out_root.path().join(name);
+        let o = kratos(&[
+            "run",
+            "--quiet",
+            "--epochs",
+            "20",
+            "--no-plots",
+            "--data",
+            good.join(name).to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        for method in ["kratos", "cw", "smoothgrad", "ig", "saliency"] {
+            let panel = std::fs::read_to_string(out.join(format!("panels/{method}.tsv"))).unwrap();
+            let finite = panel.lines().skip(1).all(|l| {
+                l.rsplit('\t')
+                    .next()
+                    .and_then(|s| s.parse::<f32>().ok())
+                    .is_some_and(f32::is_finite)
+            });
+            // A non-finite score is only acceptable if the report warns about it.
+            let warned = report["warnings"]
+                .as_array()
+                .is_some_and(|w| w.iter().any(|x| x.as_str().unwrap_or("").contains(method)));
+            assert!(
+                finite || warned,
+                "{name}, {method}: non-finite scores without a warning"
+            );
+        }
+    }
+}
