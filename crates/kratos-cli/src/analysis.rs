@@ -10,7 +10,8 @@ use kratos::{
     CwExplainer, Dataset, DefaultBackend, EmbeddingQuality, Explainer, GenePanel,
     GradientTimesInput, IntegratedGradients, PanelEvaluation, PanelEvaluationParams, Pipeline,
     Preprocessing, Preset, PresetDescription, Saliency, SmoothGrad, TrainedPipeline,
-    TrainingConfig, evaluate_panel_with_progress,
+    TrainingConfig, WelchParams, WilcoxonParams, evaluate_panel_with_progress, welch_t_panel,
+    wilcoxon_panel,
 };
 
 use crate::CliError;
@@ -136,6 +137,7 @@ fn explainer_for(method: Method) -> Box<dyn Explainer<DefaultBackend>> {
         Method::Ig => Box::new(IntegratedGradients::default()),
         Method::Saliency => Box::new(Saliency),
         Method::GradInput => Box::new(GradientTimesInput),
+        Method::Wilcoxon | Method::TTest => unreachable!("baselines are not explainers"),
     }
 }
 
@@ -185,7 +187,15 @@ pub fn analyse(
     bar.inc(1);
     for m in methods {
         bar.set_prefix(m.name());
-        let panel = if m == Method::CwOvo {
+        let panel = if m == Method::Wilcoxon {
+            timings.time("baseline_wilcoxon", || {
+                wilcoxon_panel(trained.model_input(), &WilcoxonParams::new())
+            })?
+        } else if m == Method::TTest {
+            timings.time("baseline_t-test", || {
+                welch_t_panel(trained.model_input(), &WelchParams::new())
+            })?
+        } else if m == Method::CwOvo {
             timings.time("explain_cw-ovo", || {
                 trained.explain_all_pairs(|done, total| {
                     bar.set_prefix(format!("cw-ovo pair {done}/{total}"))

@@ -50,6 +50,11 @@ pub enum Method {
     Saliency,
     /// Gradient times input.
     GradInput,
+    /// Baseline, no model: Wilcoxon rank-sum one-vs-rest, genes ranked by z (scanpy's default
+    /// marker test), on the model's input (log1p of counts).
+    Wilcoxon,
+    /// Baseline, no model: Welch's t-test one-vs-rest, ranked by t (scanpy's `t-test`).
+    TTest,
 }
 
 impl Method {
@@ -62,6 +67,8 @@ impl Method {
             Method::Ig => "ig",
             Method::Saliency => "saliency",
             Method::GradInput => "gradient-x-input",
+            Method::Wilcoxon => "wilcoxon",
+            Method::TTest => "t-test",
         }
     }
 }
@@ -153,13 +160,13 @@ pub struct DataArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub input: DataArgs,
-    /// Explainers to run, comma-separated; `panels/kratos.tsv` (the default kratos panel) is
-    /// always written as well.
+    /// Explainers and baseline tests to run, comma-separated; `panels/kratos.tsv` (the default
+    /// kratos panel) is always written as well.
     #[arg(
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "cw,smoothgrad,ig,saliency"
+        default_value = "cw,smoothgrad,ig,saliency,wilcoxon"
     )]
     pub methods: Vec<Method>,
     /// Training epochs.

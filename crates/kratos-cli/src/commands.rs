@@ -78,7 +78,13 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<(), CliError> {
     let sim = timings.time("simulate", || params.simulate())?;
     let roles = sim.roles.clone();
     let options = AnalysisOptions {
-        methods: vec![Method::Cw, Method::Smoothgrad, Method::Ig, Method::Saliency],
+        methods: vec![
+            Method::Cw,
+            Method::Smoothgrad,
+            Method::Ig,
+            Method::Saliency,
+            Method::Wilcoxon,
+        ],
         training: TrainingConfig::new().with_seed(args.seed),
         preprocessing: PreprocessingArg::Auto,
         evaluation: Some(

@@ -73,9 +73,10 @@ pub use kratos_data::{
 };
 pub use kratos_explain::{
     self as explain, Aggregation, CellBatch, CwExplainer, CwMode, CwParams, ExplainError,
-    Explainer, GenePanel, GradientTimesInput, IgBaseline, IntegratedGradients, PanelOptions,
-    Preprocessing, Preset, PresetDescription, PresetRun, Saliency, SmoothGrad, explain_pair,
-    explain_panel, explain_panels,
+    Explainer, GenePanel, GradientTimesInput, IgBaseline, IntegratedGradients, MarkerDirection,
+    MarkerTest, PanelOptions, Preprocessing, Preset, PresetDescription, PresetRun, Saliency,
+    SmoothGrad, WelchParams, WilcoxonParams, explain_pair, explain_panel, explain_panels,
+    welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use kratos_metrics as metrics;
 pub use kratos_metrics::{
