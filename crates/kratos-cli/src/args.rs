@@ -33,6 +33,9 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Write a simulated data set with ground-truth gene roles.
     Simulate(SimulateArgs),
+    /// Regenerate the paper's tables and figures, side by side with the baselines, on every
+    /// data set found in a data folder; writes a Markdown report with plots.
+    Reproduce(ReproduceArgs),
 }
 
 /// Explainers `kratos run` can use (the `kratos` panel is always written as well).
@@ -265,6 +268,38 @@ pub struct SimulateArgs {
     /// Output folder (gets counts.csv.gz, labels.tsv, genes.tsv with the role of every gene).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `kratos reproduce`.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// The data folder (the layout of kratos-rs's `shared/data`: simulation/, pbmc3k/,
+    /// pbmc68k_reduced/, citeseq_cbmc/, oligodendroglioma/, krumsiek11/, digits/, mnist/).
+    /// Data sets that are absent are skipped with a message.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// Output folder: reproduction.md, results.json and img/.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A small version for CI (a few minutes): fewer data sets, seeds, panel sizes and cells.
+    #[arg(long)]
+    pub quick: bool,
+    /// Seed of the tables (splits, training, explainers, k-means, SVM search).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Seeds 1..=N for the stability table (default 5, or 2 with --quick).
+    #[arg(long, value_name = "N")]
+    pub stability_seeds: Option<usize>,
+    /// Random-search candidates per SVM fit (default 2).
+    #[arg(long, value_name = "N")]
+    pub n_iter: Option<usize>,
+    /// At most this many cells (stratified, seeded) in the SVM evaluation of each real data
+    /// set (default 300, or 250 with --quick).
+    #[arg(long, value_name = "N")]
+    pub eval_cells: Option<usize>,
     /// Replace the output folder if it exists.
     #[arg(long)]
     pub force: bool,

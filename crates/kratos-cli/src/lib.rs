@@ -3,8 +3,8 @@
 //!
 //! Subcommands: `demo` (the whole job on a simulated data set with known marker genes), `run`
 //! (your data: panels, embedding, model, plots, `report.json`, `report.html`), `evaluate`
-//! (score any marker panel with the paper's SVM protocol) and `simulate` (write a simulated
-//! data set). Exit codes: 0 ok, 2 usage or input error, 1 other failure.
+//! (score any marker panel with the paper's SVM protocol), `simulate` (write a simulated
+//! data set) and `reproduce` (the paper's tables next to the baselines). Exit codes: 0 ok, 2 usage or input error, 1 other failure.
 //!
 //! The binary's integration tests live in `tests/` of this crate (they need
 //! `CARGO_BIN_EXE_kratos`, which cargo gives only to tests of the package that owns the binary).
@@ -19,6 +19,7 @@ pub mod plots;
 pub mod progress;
 pub mod reduce;
 pub mod report;
+pub mod reproduce;
 
 pub use error::CliError;
 
@@ -30,5 +31,6 @@ pub fn run(cli: &args::Cli) -> Result<(), CliError> {
         Command::Run(a) => commands::run(a, cli.quiet),
         Command::Evaluate(a) => commands::evaluate(a, cli.quiet),
         Command::Simulate(a) => commands::simulate(a),
+        Command::Reproduce(a) => reproduce::reproduce(a, cli.quiet),
     }
 }

@@ -203,56 +203,75 @@ pub struct Curve {
     pub points: Vec<(f64, f64)>,
 }
 
+/// Titles and range of a line chart.
+pub struct ChartText<'a> {
+    /// Caption.
+    pub title: &'a str,
+    /// X axis (log scale).
+    pub x_desc: &'a str,
+    /// Y axis.
+    pub y_desc: &'a str,
+    /// Y range; `None` fits the data.
+    pub y_range: Option<std::ops::Range<f64>>,
+}
+
 fn draw_curves<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     curves: &[Curve],
-    x_desc: &str,
+    text: &ChartText<'_>,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
 {
-    let x_max = curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.0))
-        .fold(1.0f64, f64::max);
-    let y_min = curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.1))
-        .fold(1.0f64, f64::min);
-    let y_lo = ((y_min - 0.02) * 20.0).floor() / 20.0;
-    let x_min = curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.0))
-        .fold(x_max, f64::min)
-        .max(1e-3);
+    let xs = || curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
+    let ys = || {
+        curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.1))
+            .filter(|v| v.is_finite())
+    };
+    let x_max = xs().fold(1.0f64, f64::max);
+    let x_min = xs().fold(x_max, f64::min).max(1e-3);
+    let y_range = text.y_range.clone().unwrap_or_else(|| {
+        let lo = ys().fold(f64::INFINITY, f64::min);
+        let hi = ys().fold(f64::NEG_INFINITY, f64::max);
+        if lo.is_finite() && hi > lo {
+            (lo - 0.05 * (hi - lo)).max(0.0)..hi + 0.05 * (hi - lo)
+        } else {
+            0.0..1.0
+        }
+    });
     let mut chart = ChartBuilder::on(root)
-        .caption("Classification AUROC of the top-k genes", (FONT, 20))
+        .caption(text.title, (FONT, 20))
         .margin(14)
         .x_label_area_size(40)
         .y_label_area_size(52)
-        .build_cartesian_2d(
-            (x_min * 0.85..x_max * 1.15).log_scale(),
-            y_lo.max(0.0)..1.005,
-        )?;
+        .build_cartesian_2d((x_min * 0.85..x_max * 1.15).log_scale(), y_range)?;
     chart
         .configure_mesh()
         .x_label_formatter(&|x| format!("{x}"))
-        .x_desc(x_desc)
-        .y_desc("mean AUROC over cell types")
+        .x_desc(text.x_desc)
+        .y_desc(text.y_desc)
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for (i, c) in curves.iter().enumerate() {
         let style = colour(i).stroke_width(2);
+        let points: Vec<(f64, f64)> = c
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.1.is_finite())
+            .collect();
         chart
-            .draw_series(LineSeries::new(c.points.iter().copied(), style))?
+            .draw_series(LineSeries::new(points.iter().copied(), style))?
             .label(c.name.clone())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], colour(i).stroke_width(3))
             });
         chart.draw_series(
-            c.points
+            points
                 .iter()
                 .map(|&p| Circle::new(p, 3, colour(i).filled())),
         )?;
@@ -269,11 +288,98 @@ where
 
 /// Mean AUROC against panel size, one line per method.
 pub fn auroc_curves(stem: &Path, curves: &[Curve], x_desc: &str) -> Result<Vec<PathBuf>, CliError> {
+    let y_min = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.1))
+        .filter(|v| v.is_finite())
+        .fold(1.0f64, f64::min);
+    let text = ChartText {
+        title: "Classification AUROC of the top-k genes",
+        x_desc,
+        y_desc: "mean AUROC over cell types",
+        y_range: Some((((y_min - 0.02) * 20.0).floor() / 20.0).max(0.0)..1.005),
+    };
+    line_chart(stem, curves, &text)
+}
+
+/// A line chart with a log-scaled x axis, one line per curve, as PNG and SVG.
+pub fn line_chart(
+    stem: &Path,
+    curves: &[Curve],
+    text: &ChartText<'_>,
+) -> Result<Vec<PathBuf>, CliError> {
     render(
         stem,
         (820, 520),
-        |r| draw_curves(r, curves, x_desc),
-        |r| draw_curves(r, curves, x_desc),
+        |r| draw_curves(r, curves, text),
+        |r| draw_curves(r, curves, text),
+    )
+}
+
+/// An image with marked pixels (the paper's digit maps): `image` (row-major `side x side`,
+/// values in [0, 1], drawn dark on light), `up` pixels outlined in red, `down` in blue.
+pub struct PixelMap<'a> {
+    /// Caption.
+    pub title: String,
+    /// Pixels per side.
+    pub side: usize,
+    /// Intensities in [0, 1], row-major.
+    pub image: &'a [f32],
+    /// Pixels marked red.
+    pub up: &'a [usize],
+    /// Pixels marked blue.
+    pub down: &'a [usize],
+}
+
+fn draw_pixels<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, map: &PixelMap<'_>) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (w, h) = root.dim_in_pixel();
+    let title_h = 34i32;
+    root.draw(&Text::new(
+        map.title.clone(),
+        (8, 8),
+        (FONT, 15).into_font().color(&BLACK),
+    ))?;
+    let side = map.side.max(1) as i32;
+    let cell = ((w as i32 - 16).min(h as i32 - title_h - 8) / side).max(1);
+    let x0 = (w as i32 - cell * side) / 2;
+    let y0 = title_h;
+    for (p, &v) in map.image.iter().enumerate() {
+        let (r, c) = ((p as i32) / side, (p as i32) % side);
+        let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))) as u8;
+        let (x, y) = (x0 + c * cell, y0 + r * cell);
+        root.draw(&Rectangle::new(
+            [(x, y), (x + cell, y + cell)],
+            RGBColor(g, g, g).filled(),
+        ))?;
+    }
+    let stroke = (cell / 6).clamp(1, 4) as u32;
+    for (pixels, colour) in [
+        (map.up, RGBColor(220, 30, 30)),
+        (map.down, RGBColor(30, 80, 220)),
+    ] {
+        for &p in pixels {
+            let (r, c) = ((p as i32) / side, (p as i32) % side);
+            let (x, y) = (x0 + c * cell, y0 + r * cell);
+            let inset = stroke as i32;
+            root.draw(&Rectangle::new(
+                [(x + inset, y + inset), (x + cell - inset, y + cell - inset)],
+                colour.stroke_width(stroke),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws a [`PixelMap`] as PNG and SVG.
+pub fn pixel_map(stem: &Path, map: &PixelMap<'_>) -> Result<Vec<PathBuf>, CliError> {
+    render(
+        stem,
+        (360, 400),
+        |r| draw_pixels(r, map),
+        |r| draw_pixels(r, map),
     )
 }
 

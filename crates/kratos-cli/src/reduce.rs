@@ -2,10 +2,6 @@
 //! the seeded, stratified subsample of cells the maps are drawn on.
 
 use bhtsne::{Neighbor, tSNE};
-use linfa::DatasetBase;
-use linfa::traits::{Fit, Predict};
-use linfa_reduction::Pca;
-use ndarray::Array2;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -64,43 +60,12 @@ pub fn stratified_subsample(assignments: &[usize], max: usize, seed: u64) -> Vec
     chosen
 }
 
-/// Per-column standardisation (zero mean, unit variance; constant columns become 0), as
-/// scanpy's `pp.scale` before PCA.
-fn standardised(points: &Points) -> Array2<f64> {
-    let (n, d) = (points.n, points.dims);
-    let mut x = Array2::from_shape_fn((n, d), |(i, j)| points.values[i * d + j] as f64);
-    for mut col in x.columns_mut() {
-        let mean = col.mean().unwrap_or(0.0);
-        let sd = col
-            .mapv(|v| (v - mean).powi(2))
-            .mean()
-            .unwrap_or(0.0)
-            .sqrt();
-        col.mapv_inplace(|v| if sd > 0.0 { (v - mean) / sd } else { 0.0 });
-    }
-    x
-}
-
 /// The first `components` principal components of the standardised `points`, fitted on the
-/// rows `fit_rows` and applied to all rows. `None` if PCA is not defined (fewer than two
-/// varying columns or rows) or the solver fails.
+/// rows `fit_rows` and applied to all rows ([`kratos::pca`]). `None` if PCA is not defined
+/// (fewer than two varying columns or rows) or the solver fails.
 pub fn pca(points: &Points, fit_rows: &[usize], components: usize) -> Option<Points> {
-    let x = standardised(points);
-    let fit = x.select(ndarray::Axis(0), fit_rows);
-    let k = components
-        .min(points.dims)
-        .min(fit_rows.len().saturating_sub(1));
-    if k == 0 {
-        return None;
-    }
-    let model = Pca::params(k).fit(&DatasetBase::from(fit)).ok()?;
-    let y: Array2<f64> = model.predict(&x);
-    // linfa may return fewer components than asked when the data have lower rank (e.g. genes
-    // that are zero in every cell).
-    let dims = y.ncols();
-    let values: Vec<f32> = y.iter().map(|&v| v as f32).collect();
-    (dims > 0 && values.len() == points.n * dims && values.iter().all(|v| v.is_finite())).then_some(
-        Points {
+    kratos::pca(&points.values, points.n, points.dims, fit_rows, components).map(
+        |(values, dims)| Points {
             values,
             n: points.n,
             dims,

@@ -43,6 +43,7 @@ mod explainer;
 mod gradient;
 mod panel;
 mod preset;
+mod redundancy;
 
 pub use baseline::{
     MarkerDirection, MarkerTest, WelchParams, WilcoxonParams, welch_t_panel, welch_t_test,
@@ -59,6 +60,7 @@ pub use preset::{
     AttributionUnits, Combination, Preprocessing, Preset, PresetDescription, PresetRun,
     expression_change_panel, looks_like_counts, mean_normalised, rank_product,
 };
+pub use redundancy::{RedundancyParams, decorrelate};
 
 /// Result alias of this crate.
 pub type Result<T, E = ExplainError> = std::result::Result<T, E>;

@@ -65,6 +65,7 @@
 
 mod evaluation;
 mod pipeline;
+mod three_step;
 
 pub use evaluation::{EmbeddingQuality, evaluate_panel_with_progress, rankings_for_classes};
 pub use kratos_data::{
@@ -74,9 +75,9 @@ pub use kratos_data::{
 pub use kratos_explain::{
     self as explain, Aggregation, CellBatch, CwExplainer, CwMode, CwParams, ExplainError,
     Explainer, GenePanel, GradientTimesInput, IgBaseline, IntegratedGradients, MarkerDirection,
-    MarkerTest, PanelOptions, Preprocessing, Preset, PresetDescription, PresetRun, Saliency,
-    SmoothGrad, WelchParams, WilcoxonParams, explain_pair, explain_panel, explain_panels,
-    welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
+    MarkerTest, PanelOptions, Preprocessing, Preset, PresetDescription, PresetRun,
+    RedundancyParams, Saliency, SmoothGrad, WelchParams, WilcoxonParams, decorrelate, explain_pair,
+    explain_panel, explain_panels, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use kratos_metrics as metrics;
 pub use kratos_metrics::{
@@ -89,6 +90,7 @@ pub use kratos_model::{
 pub use kratos_sim as sim;
 pub use kratos_sim::{SimError, Simulation, SimulationParams};
 pub use pipeline::{Pipeline, TrainedPipeline};
+pub use three_step::{ThreeStepParams, pca, three_step_panel};
 
 /// Any error of the kratos crates.
 #[derive(Debug, thiserror::Error)]
