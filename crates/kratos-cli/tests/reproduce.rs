@@ -93,12 +93,32 @@ fn quick_reproduction_writes_the_tables_plots_and_json() {
     assert!(pbmc["embedding"]["ari"].as_f64().unwrap() > pbmc["pca64"]["ari"].as_f64().unwrap());
     let curves = pbmc["curves"].as_array().unwrap();
     assert_eq!(curves.len(), methods.len());
+    assert!(methods.contains(&"kratos+mrmr"));
     for c in curves {
         for v in c["evaluation"]["mean_auroc"].as_array().unwrap() {
             let v = v.as_f64().unwrap();
             assert!((0.0..=1.0).contains(&v), "AUROC {v}");
         }
     }
+    // Issue #10's CI check: the default panel is not less discriminative than Wilcoxon's at
+    // the top 5% of genes on pbmc68k_reduced (quick grid, n_iter 2, 250 cells) beyond 0.01.
+    let at5 = |m: &str| -> f64 {
+        let c = curves.iter().find(|c| c["method"] == m).unwrap();
+        let e = &c["evaluation"];
+        let i = e["percents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|p| p.as_f64() == Some(5.0))
+            .unwrap();
+        e["mean_auroc"][i].as_f64().unwrap()
+    };
+    assert!(
+        at5("kratos") >= at5("wilcoxon") - 0.01,
+        "kratos {} vs wilcoxon {} at top 5%",
+        at5("kratos"),
+        at5("wilcoxon")
+    );
     // Pixel maps on digits, both directions of each pair.
     assert_eq!(json["pixel_maps"].as_array().unwrap().len(), 4);
 }
