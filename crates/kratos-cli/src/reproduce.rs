@@ -992,6 +992,8 @@ fn stability_rows(
 struct Results {
     command: String,
     version: &'static str,
+    /// kratos and its main dependencies.
+    versions: BTreeMap<String, String>,
     quick: bool,
     seed: u64,
     stability_seeds: usize,
@@ -1125,6 +1127,7 @@ pub fn reproduce(args: &ReproduceArgs, quiet: bool) -> Result<(), CliError> {
     let results = Results {
         command: std::env::args().collect::<Vec<_>>().join(" "),
         version: env!("CARGO_PKG_VERSION"),
+        versions: crate::report::versions(),
         quick: s.quick,
         seed: s.seed,
         stability_seeds: s.stability_seeds,
@@ -1177,6 +1180,15 @@ percent grid {:?} (points of the paper's grid, up to {}%), on at most {} cells p
         } else {
             format!(" Skipped (not found): {}.", r.skipped.join(", "))
         }
+    );
+    let _ = writeln!(
+        md,
+        "Versions: {}.\n",
+        r.versions
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 
     // Table 1.

@@ -28,8 +28,8 @@ use kratos_model::{AutodiffBackend, LossKind, TrainedModel, TrainingConfig, fit}
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Aggregation, CwExplainer, CwMode, CwParams, ExplainError, GenePanel, PanelOptions, Result,
-    explain_panel,
+    Aggregation, CwExplainer, CwMode, CwParams, ExplainError, GenePanel, PanelOptions,
+    RedundancyParams, Result, decorrelate, explain_panel,
 };
 
 /// A transform applied to every value before the model's min-max scaling (to the training
@@ -141,6 +141,14 @@ pub struct Preset {
     pub panel: PanelOptions,
     /// How scores become the final ranking.
     pub combination: Combination,
+    /// Ensemble members explain disjoint shares of the cells (the k-th cell of each class goes
+    /// to member k mod ensemble size) instead of every member explaining all of them: the
+    /// ensemble then costs one CW pass over the cells plus its trainings (default false).
+    #[serde(default)]
+    pub split_cells: bool,
+    /// Redundancy-aware re-ranking of the final panel ([`crate::decorrelate`]); default none.
+    #[serde(default)]
+    pub redundancy: Option<RedundancyParams>,
 }
 
 impl Default for Preset {
@@ -185,6 +193,8 @@ impl Preset {
             units: AttributionUnits::Scaled,
             panel: PanelOptions::default(),
             combination: Combination::Attribution,
+            split_cells: false,
+            redundancy: None,
         }
     }
 
@@ -236,6 +246,18 @@ impl Preset {
         self
     }
 
+    /// Lets ensemble members explain disjoint shares of the cells.
+    pub fn with_split_cells(mut self, split_cells: bool) -> Self {
+        self.split_cells = split_cells;
+        self
+    }
+
+    /// Sets the redundancy-aware re-ranking of the final panel.
+    pub fn with_redundancy(mut self, redundancy: Option<RedundancyParams>) -> Self {
+        self.redundancy = redundancy;
+        self
+    }
+
     /// Sets the seed of training (first model) and of the panel (cell subsampling).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.training.seed = seed;
@@ -264,6 +286,9 @@ impl Preset {
                 "panel.batch_cells",
                 "must be at least 1",
             ));
+        }
+        if let Some(r) = &self.redundancy {
+            r.check()?;
         }
         if self.panel.max_cells_per_class == Some(0) {
             return Err(ExplainError::invalid(
@@ -356,6 +381,16 @@ impl Preset {
         if self.combination == Combination::RankProductWithExpressionChange {
             s.push_str("; ranked by the rank product with |Δ mean expression| (class vs rest)");
         }
+        if self.split_cells && self.ensemble_size > 1 {
+            s.push_str("; each model explains its own share of the cells");
+        }
+        if let Some(r) = &self.redundancy {
+            let _ = write!(
+                s,
+                "; redundancy-aware re-ranking of the top {} genes (penalty {})",
+                r.candidates, r.penalty
+            );
+        }
         s
     }
 
@@ -398,10 +433,23 @@ impl Preset {
         let seeds = self.member_seeds();
         let mut models = Vec::with_capacity(seeds.len());
         let mut member_panels = Vec::with_capacity(seeds.len());
-        for &seed in &seeds {
+        let shares = if self.split_cells && seeds.len() > 1 {
+            Some(cell_shares(&explain_on, seeds.len())?)
+        } else {
+            None
+        };
+        for (member, &seed) in seeds.iter().enumerate() {
             let config = self.training.clone().with_seed(seed);
             let model = fit::<B>(&train, &config, device)?;
-            let mut panel = explain_panel(&cw, &model, &explain_on, &self.panel)?;
+            let mut panel = match &shares {
+                Some(shares) => explain_panel(
+                    &cw,
+                    &model,
+                    &explain_on.select_cells(&shares[member]),
+                    &self.panel,
+                )?,
+                None => explain_panel(&cw, &model, &explain_on, &self.panel)?,
+            };
             if self.units == AttributionUnits::Input {
                 panel = rescale_genes(&panel, &ranges)?;
             }
@@ -421,6 +469,10 @@ impl Preset {
                 (rank_product(&[&attribution, &change])?, Some(change))
             }
         };
+        let panel = match &self.redundancy {
+            Some(params) => decorrelate(&panel, &explain_on, params)?,
+            None => panel,
+        };
         let mut description = self.description();
         description.log1p_applied = Some(log1p);
         Ok(PresetRun {
@@ -432,6 +484,21 @@ impl Preset {
             description,
         })
     }
+}
+
+/// The cells of `data` dealt to `members` shares: the k-th cell of each class goes to share
+/// k mod members, so every share holds about the same fraction of every class.
+fn cell_shares(data: &Dataset, members: usize) -> Result<Vec<Vec<usize>>> {
+    let labels = data.labels().ok_or_else(|| {
+        ExplainError::InvalidInput("explaining a panel needs labelled cells".into())
+    })?;
+    let mut seen = vec![0usize; labels.n_classes()];
+    let mut shares = vec![Vec::new(); members];
+    for (i, &c) in labels.assignments().iter().enumerate() {
+        shares[seen[c] % members].push(i);
+        seen[c] += 1;
+    }
+    Ok(shares)
 }
 
 fn apply_preprocessing(data: &Dataset, log1p: bool) -> Result<Dataset> {
@@ -723,6 +790,27 @@ mod tests {
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn cell_shares_deal_every_class_round_robin() {
+        use kratos_data::Labels;
+        let labels = Labels::from_names(&["a", "b", "a", "a", "b", "a", "b"]).unwrap();
+        let data = Dataset::from_matrix(vec![0.0; 7], 7, 1)
+            .unwrap()
+            .with_labels(labels)
+            .unwrap();
+        let shares = cell_shares(&data, 3).unwrap();
+        assert_eq!(shares, vec![vec![0, 1, 5], vec![2, 4], vec![3, 6]]);
+        let mut all: Vec<usize> = shares.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..7).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_bad_redundancy_setting_is_named() {
+        let p = Preset::default().with_redundancy(Some(RedundancyParams::new().candidates(0)));
+        assert!(p.check().unwrap_err().to_string().contains("candidates"));
     }
 
     #[test]

@@ -101,13 +101,18 @@ pub fn pca(
 ///
 /// ```
 /// use kratos::{Dataset, Labels, ThreeStepParams, three_step_panel};
+/// // Gene 0 is high in type A, gene 1 in type B, gene 2 is noise.
 /// let values: Vec<f32> = (0..40)
-///     .flat_map(|i| [if i % 2 == 0 { 5.0 } else { 0.0 }, (i % 3) as f32, (i % 7) as f32])
+///     .flat_map(|i| {
+///         let a = i % 2 == 0;
+///         [if a { 5.0 } else { 1.0 }, if a { 1.0 } else { 5.0 }, (i % 7) as f32 * 0.1]
+///     })
 ///     .collect();
 /// let labels: Vec<&str> = (0..40).map(|i| if i % 2 == 0 { "A" } else { "B" }).collect();
 /// let data = Dataset::from_matrix(values, 40, 3)?.with_labels(Labels::from_names(&labels)?)?;
-/// let panel = three_step_panel(&data, &ThreeStepParams::new().components(2))?;
+/// let panel = three_step_panel(&data, &ThreeStepParams::new().components(1))?;
 /// assert_eq!(panel.top_genes(0, 1), ["gene0"]);
+/// assert_eq!(panel.top_genes(1, 1), ["gene1"]);
 /// # Ok::<(), kratos::Error>(())
 /// ```
 pub fn three_step_panel(data: &Dataset, params: &ThreeStepParams) -> Result<GenePanel> {

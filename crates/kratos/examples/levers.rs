@@ -1,0 +1,306 @@
+//! Measures candidate changes to the default panel (issue #10) against the paper preset and
+//! Wilcoxon on the real data sets (mean AUROC and |PCC| at the top 1% and 5% of genes, several
+//! seeds) and on the simulation (noise genes in the top 20 of 140var_clean).
+//!
+//! ```text
+//! KRATOS_DATA=../shared/data cargo run --release -p kratos --example levers -- \
+//!     [--seeds 1,2,3] [--sets pbmc68k_bulk,digits] [--sim-seeds 1,2,3,4,5] [--cells 300]
+//! ```
+//! Prints Markdown tables.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use kratos::data::preprocess::{HvgParams, highly_variable_genes, log1p, normalize_total};
+use kratos::data::read::{ReadOptions, labels_from_cell_ids, read_labels, read_path};
+use kratos::metrics::role_counts;
+use kratos::sim::{evaluation_copy, roles_from_published_names};
+use kratos::{
+    CwExplainer, Dataset, DefaultBackend, GenePanel, PanelEvaluationParams, Pipeline,
+    Preprocessing, Preset, RedundancyParams, TopKGrid, WilcoxonParams, wilcoxon_panel,
+};
+
+type B = DefaultBackend;
+
+fn variants() -> Vec<(&'static str, Preset)> {
+    let d = Preset::default;
+    vec![
+        ("kratos (default)", d()),
+        ("kratos, split cells", d().with_split_cells(true)),
+        (
+            "kratos, split + redundancy 50/0.3",
+            d().with_split_cells(true)
+                .with_redundancy(Some(RedundancyParams::new().candidates(50).penalty(0.3))),
+        ),
+        (
+            "kratos, split + redundancy 100/0.5",
+            d().with_split_cells(true)
+                .with_redundancy(Some(RedundancyParams::new())),
+        ),
+    ]
+}
+
+struct Set {
+    key: &'static str,
+    folder: &'static str,
+    data: &'static str,
+    labels: &'static str,
+    drop: &'static [&'static str],
+    /// 0 as is, 1 log1p, 2 normalise + log1p + highly variable genes.
+    prep: u8,
+}
+
+const SETS: [Set; 6] = [
+    Set {
+        key: "pbmc3k",
+        folder: "pbmc3k",
+        data: "counts.csv.gz",
+        labels: "labels.tsv",
+        drop: &[],
+        prep: 2,
+    },
+    Set {
+        key: "pbmc68k_bulk",
+        folder: "pbmc68k_reduced",
+        data: "raw_expr.csv.gz",
+        labels: "labels.tsv",
+        drop: &[],
+        prep: 0,
+    },
+    Set {
+        key: "pbmc68k_louvain",
+        folder: "pbmc68k_reduced",
+        data: "raw_expr.csv.gz",
+        labels: "louvain.tsv",
+        drop: &[],
+        prep: 0,
+    },
+    Set {
+        key: "citeseq_cbmc",
+        folder: "citeseq_cbmc",
+        data: "counts.csv.gz",
+        labels: "labels.tsv",
+        drop: &["Mouse", "Unknown"],
+        prep: 1,
+    },
+    Set {
+        key: "oligodendroglioma",
+        folder: "oligodendroglioma",
+        data: "expr.csv.gz",
+        labels: "labels.tsv",
+        drop: &[],
+        prep: 2,
+    },
+    Set {
+        key: "digits",
+        folder: "digits",
+        data: "expr.csv.gz",
+        labels: "labels.tsv",
+        drop: &[],
+        prep: 0,
+    },
+];
+
+fn load(dir: &Path, s: &Set) -> Dataset {
+    let folder = dir.join(s.folder);
+    let ds = read_path(folder.join(s.data), &ReadOptions::new()).unwrap();
+    let labels = read_labels(folder.join(s.labels), ds.cell_ids()).unwrap();
+    let mut ds = ds.with_labels(labels).unwrap();
+    if !s.drop.is_empty() {
+        let l = ds.labels().unwrap().clone();
+        let keep: Vec<usize> = (0..ds.n_cells())
+            .filter(|&i| !s.drop.contains(&l.name_of(i)))
+            .collect();
+        let kept = ds.select_cells(&keep);
+        let relabelled = kept.labels().unwrap().drop_empty_classes();
+        ds = kept.with_labels(relabelled).unwrap();
+    }
+    if s.prep == 2 {
+        normalize_total(&mut ds, 1e4).unwrap();
+    }
+    if s.prep >= 1 {
+        log1p(&mut ds).unwrap();
+    }
+    if s.prep == 2 {
+        let hvg = highly_variable_genes(&ds, &HvgParams::new()).unwrap();
+        ds = ds.select_genes(&hvg.indices());
+    }
+    ds
+}
+
+/// A seeded stratified subsample of at most `max` cells.
+fn subsample(ds: &Dataset, max: usize, seed: u64) -> Dataset {
+    use kratos::stratified_split;
+    if ds.n_cells() <= max {
+        return ds.clone();
+    }
+    let frac = max as f64 / ds.n_cells() as f64;
+    let split = stratified_split(ds.labels().unwrap(), frac, seed).unwrap();
+    ds.select_cells(&split.test)
+}
+
+/// (name, panel, seconds) of every method on `ds` for `seed`.
+fn panels(ds: &Dataset, seed: u64, paper_prep: Preprocessing) -> Vec<(String, GenePanel, f64)> {
+    let mut out = Vec::new();
+    let t = Instant::now();
+    let trained = Pipeline::<B>::new()
+        .dataset(ds.clone())
+        .preprocessing(paper_prep)
+        .training_config(Preset::paper().training.with_seed(seed))
+        .train()
+        .unwrap();
+    let train_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let cw = trained.explain(CwExplainer::default()).unwrap();
+    out.push(("paper CW".into(), cw, t.elapsed().as_secs_f64()));
+    eprintln!(
+        "  seed {seed}: paper training {train_s:.1}s, CW {:.1}s",
+        out[0].2
+    );
+    for (name, preset) in variants() {
+        let t = Instant::now();
+        let run = trained.run_preset(&preset.with_seed(seed)).unwrap();
+        out.push((name.into(), run.panel().clone(), t.elapsed().as_secs_f64()));
+    }
+    let mut input = ds.clone();
+    if Preprocessing::Log1pIfCounts.applies_to(ds) {
+        log1p(&mut input).unwrap();
+    }
+    let t = Instant::now();
+    let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
+    out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
+    out
+}
+
+fn arg(name: &str) -> Option<String> {
+    let a: Vec<String> = std::env::args().collect();
+    a.iter()
+        .position(|x| x == name)
+        .and_then(|i| a.get(i + 1).cloned())
+}
+
+fn list(name: &str, default: &str) -> Vec<String> {
+    arg(name)
+        .unwrap_or_else(|| default.into())
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn main() {
+    let Some(dir) = std::env::var_os("KRATOS_DATA").map(PathBuf::from) else {
+        eprintln!("set KRATOS_DATA to the shared data folder");
+        return;
+    };
+    let seeds: Vec<u64> = list("--seeds", "1,2,3")
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let sim_seeds: Vec<u64> = list("--sim-seeds", "1,2,3,4,5")
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let sets = list(
+        "--sets",
+        "pbmc3k,pbmc68k_bulk,pbmc68k_louvain,citeseq_cbmc,oligodendroglioma,digits",
+    );
+    let cells: usize = arg("--cells").map_or(300, |c| c.parse().unwrap());
+
+    // Simulation bar.
+    if !sim_seeds.is_empty() {
+        let path = dir.join("simulation/140var_clean.csv");
+        let ds = read_path(&path, &ReadOptions::new()).unwrap();
+        let labels = labels_from_cell_ids(ds.cell_ids()).unwrap();
+        let ds = ds.with_labels(labels).unwrap();
+        let roles = roles_from_published_names(ds.gene_names()).unwrap();
+        let copy = evaluation_copy(&ds, &roles, 1).unwrap();
+        let mut noise: Vec<(String, Vec<usize>)> = Vec::new();
+        for &seed in &sim_seeds {
+            for (i, (name, panel, _)) in panels(&copy.dataset, seed, Preprocessing::AsIs)
+                .into_iter()
+                .enumerate()
+            {
+                let n: usize = role_counts(panel.rankings(), &copy.roles, 20)
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.noise)
+                    .sum();
+                if noise.len() <= i {
+                    noise.push((name, Vec::new()));
+                }
+                noise[i].1.push(n);
+            }
+        }
+        println!("\n140var_clean, noise genes in the five top-20 lists, seeds {sim_seeds:?}\n");
+        println!("| method | per seed | mean |\n|---|---|---|");
+        for (name, v) in &noise {
+            let mean = v.iter().sum::<usize>() as f64 / v.len() as f64;
+            println!("| {name} | {v:?} | {mean:.1} |");
+        }
+    }
+
+    let params = |seed| {
+        PanelEvaluationParams::new()
+            .grid(TopKGrid::Percent(vec![1.0, 5.0]))
+            .n_iter(2)
+            .seed(seed)
+    };
+    for key in &sets {
+        let Some(set) = SETS.iter().find(|s| s.key == key) else {
+            eprintln!("unknown set {key}");
+            continue;
+        };
+        let ds = load(&dir, set);
+        eprintln!("{key}: {} cells x {} genes", ds.n_cells(), ds.n_genes());
+        // rows[method] = (name, [auroc1, auroc5, pcc1, pcc5, seconds] summed over seeds)
+        let mut rows: Vec<(String, [f64; 5])> = Vec::new();
+        for &seed in &seeds {
+            let eval_data = subsample(&ds, cells, seed);
+            for (i, (name, panel, secs)) in panels(&ds, seed, Preprocessing::AsIs)
+                .into_iter()
+                .enumerate()
+            {
+                let e = kratos::evaluate_panel_with_progress(
+                    &eval_data,
+                    &panel,
+                    &params(seed),
+                    |_, _| {},
+                )
+                .unwrap();
+                let v = [
+                    e.mean_auroc[0],
+                    e.mean_auroc[1],
+                    e.mean_redundancy[0].unwrap_or(f64::NAN),
+                    e.mean_redundancy[1].unwrap_or(f64::NAN),
+                    secs,
+                ];
+                if rows.len() <= i {
+                    rows.push((name, [0.0; 5]));
+                }
+                for (a, b) in rows[i].1.iter_mut().zip(v) {
+                    *a += b;
+                }
+            }
+        }
+        let n = seeds.len() as f64;
+        println!(
+            "\n{key} ({} cells x {} genes; seeds {seeds:?}; SVM on {cells} cells, n_iter 2)\n",
+            ds.n_cells(),
+            ds.n_genes()
+        );
+        println!(
+            "| method | AUROC 1% | AUROC 5% | \\|PCC\\| 1% | \\|PCC\\| 5% | seconds |\n|---|---|---|---|---|---|"
+        );
+        for (name, v) in &rows {
+            println!(
+                "| {name} | {:.3} | {:.3} | {:.3} | {:.3} | {:.1} |",
+                v[0] / n,
+                v[1] / n,
+                v[2] / n,
+                v[3] / n,
+                v[4] / n
+            );
+        }
+    }
+}
