@@ -534,8 +534,7 @@ fn real_data(
     let classes = ds.require_labels()?.n_classes();
     let start = Instant::now();
     let (trained, panels) = if set.curves {
-        let (t, p) = all_panels(&ds, seed, Preprocessing::AsIs)?;
-        (t, p)
+        all_panels(&ds, seed, Preprocessing::AsIs)?
     } else {
         let t = Pipeline::<Backend>::new()
             .dataset(ds.clone())
@@ -929,6 +928,25 @@ fn jaccard(a: &[usize], b: &[usize]) -> f64 {
     }
 }
 
+/// Every method's panels for seeds 1..=`s.stability_seeds`: `runs[r][m]` is seed r + 1's panel
+/// of method m.
+fn seed_runs(
+    data: &Dataset,
+    preprocessing: Preprocessing,
+    s: &Settings,
+    progress: &Progress,
+) -> Result<Vec<Vec<GenePanel>>, CliError> {
+    let bar = progress.bar(s.stability_seeds as u64, "stability");
+    let mut runs = Vec::new();
+    for seed in 1..=s.stability_seeds as u64 {
+        let (_, panels) = all_panels(data, seed, preprocessing)?;
+        runs.push(panels.into_iter().map(|t| t.panel).collect());
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(runs)
+}
+
 /// Mean Jaccard of top-`TOP` sets over pairs of runs and classes; `runs[r][m]` is run r's
 /// panel of method m.
 fn stability_rows(
@@ -1092,14 +1110,7 @@ pub fn reproduce(args: &ReproduceArgs, quiet: bool) -> Result<(), CliError> {
     let sim_path = dir.join("simulation").join("140var_clean.csv");
     if sim_path.is_file() {
         let (data, roles) = simulation_copy(&sim_path, 1)?;
-        let bar = progress.bar(s.stability_seeds as u64, "stability 140var");
-        let mut runs = Vec::new();
-        for seed in 1..=s.stability_seeds as u64 {
-            let (_, panels) = all_panels(&data, seed, Preset::paper().preprocessing)?;
-            runs.push(panels.into_iter().map(|t| t.panel).collect::<Vec<_>>());
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
+        let runs = seed_runs(&data, Preset::paper().preprocessing, &s, &progress)?;
         stability.extend(stability_rows("140var_clean", &runs, Some(&roles))?);
     }
     for key in &s.stability_real {
@@ -1111,14 +1122,7 @@ pub fn reproduce(args: &ReproduceArgs, quiet: bool) -> Result<(), CliError> {
             continue;
         };
         let ds = prepare(ds, &set)?;
-        let bar = progress.bar(s.stability_seeds as u64, "stability");
-        let mut runs = Vec::new();
-        for seed in 1..=s.stability_seeds as u64 {
-            let (_, panels) = all_panels(&ds, seed, Preprocessing::AsIs)?;
-            runs.push(panels.into_iter().map(|t| t.panel).collect::<Vec<_>>());
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
+        let runs = seed_runs(&ds, Preprocessing::AsIs, &s, &progress)?;
         stability.extend(stability_rows(set.key, &runs, None)?);
     }
     stage("stability", t);

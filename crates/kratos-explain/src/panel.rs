@@ -119,6 +119,17 @@ impl GenePanel {
         &self.method
     }
 
+    /// The same genes, classes, method and cells with new per-class `scores` (re-ranked).
+    pub fn with_scores(&self, scores: Vec<Vec<f32>>) -> Result<Self> {
+        GenePanel::from_scores(
+            self.method.clone(),
+            self.gene_names.clone(),
+            self.class_names.clone(),
+            scores,
+            self.cells_used.clone(),
+        )
+    }
+
     /// Renames the method (e.g. `kratos` for the default panel).
     pub fn with_method(mut self, method: impl Into<String>) -> Self {
         self.method = method.into();

@@ -538,13 +538,7 @@ fn rescale_genes(panel: &GenePanel, factors: &[f32]) -> Result<GenePanel> {
                 .collect()
         })
         .collect();
-    GenePanel::from_scores(
-        panel.method(),
-        panel.gene_names().to_vec(),
-        panel.class_names().to_vec(),
-        scores,
-        panel.cells_used().to_vec(),
-    )
+    panel.with_scores(scores)
 }
 
 fn check_same_layout(panels: &[&GenePanel]) -> Result<()> {

@@ -153,13 +153,7 @@ pub fn decorrelate(
         }
         scores.push(s);
     }
-    GenePanel::from_scores(
-        panel.method(),
-        panel.gene_names().to_vec(),
-        panel.class_names().to_vec(),
-        scores,
-        panel.cells_used().to_vec(),
-    )
+    panel.with_scores(scores)
 }
 
 #[cfg(test)]
