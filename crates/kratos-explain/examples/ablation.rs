@@ -15,7 +15,7 @@
 //! seed s, and all cells are explained (as in the paper). Prints Markdown tables (the ones in
 //! docs/reproduction.md).
 
-#[path = "../tests/common/sim.rs"]
+#[path = "../tests/integration/common/sim.rs"]
 mod sim;
 
 use std::path::PathBuf;

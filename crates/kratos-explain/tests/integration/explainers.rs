@@ -1,10 +1,10 @@
 //! Every explainer finds planted markers, runs batched and deterministically; IG is complete;
 //! one-vs-one CW separates a pair.
 
-mod common;
+
 
 use burn::tensor::{Tensor, TensorData};
-use common::{MARKERS, marker_data, trained};
+use crate::common::{MARKERS, marker_data, trained};
 use kratos_explain::{
     CellBatch, CwExplainer, CwParams, Explainer, GradientTimesInput, IgBaseline,
     IntegratedGradients, PanelOptions, Saliency, SmoothGrad, explain_pair, explain_panel,

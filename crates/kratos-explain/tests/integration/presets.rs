@@ -2,10 +2,10 @@
 //! on a copy with shuffled columns and neutral names, and their determinism on small data.
 //! The simulation tests need KRATOS_DATA; without it they print a skip line and pass.
 
-mod common;
 
-use common::sim::{EvaluationCopy, data_root, evaluation_copy, role_counts};
-use common::{MARKERS, marker_data};
+
+use crate::common::sim::{EvaluationCopy, data_root, evaluation_copy, role_counts};
+use crate::common::{MARKERS, marker_data};
 use kratos_data::{Dataset, Labels, stratified_split};
 use kratos_explain::{
     AttributionUnits, CwExplainer, PanelOptions, Preset, explain_panel, looks_like_counts,
@@ -102,7 +102,7 @@ fn default_preset_keeps_noise_out_of_the_simulation_top_20() {
     assert!(mean <= 5.0, "noise per seed: {per_seed:?}");
 }
 
-/// The explainer tests' small network (see tests/common).
+/// The explainer tests' small network (see tests/integration/common).
 fn small_training() -> TrainingConfig {
     TrainingConfig::new()
         .with_epochs(60)

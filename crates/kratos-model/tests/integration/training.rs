@@ -111,7 +111,10 @@ fn same_seed_same_model_across_processes() {
     let here = hash(&fingerprint(&model, &data));
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
-            "print_fingerprint_for_parent",
+            // The test's full name in the integration binary (module path included).
+            concat!(module_path!(), "::print_fingerprint_for_parent")
+                .split_once("::")
+                .map_or("", |(_, name)| name),
             "--exact",
             "--ignored",
             "--nocapture",

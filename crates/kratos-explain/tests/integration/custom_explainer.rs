@@ -1,8 +1,8 @@
 //! A user-defined explainer gets panels, files and metrics-ready rankings for free.
 
-mod common;
 
-use common::{MARKERS, marker_data, trained};
+
+use crate::common::{MARKERS, marker_data, trained};
 use kratos_explain::{CellBatch, Explainer, GenePanel, PanelOptions, Result, explain_panel};
 use kratos_model::{AutodiffBackend, TrainedModel};
 

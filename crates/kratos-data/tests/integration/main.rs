@@ -1,0 +1,8 @@
+//! Integration tests of kratos-data, one test binary (each file a module) so that the workspace
+//! builds one executable per crate instead of one per file.
+
+mod errors;
+mod fuzz_readers;
+mod h5ad_layouts;
+mod proptests;
+mod shared_data;
