@@ -379,8 +379,13 @@ fn display_name(method: &str) -> String {
         "wilcoxon" => "Wilcoxon z (scanpy default)".into(),
         "t-test" => "Welch t-test".into(),
         "three-step" => "three-step: PCA → k-means → Wilcoxon".into(),
-        "kratos+mrmr" => "kratos, redundancy-aware re-ranking (penalty 0.5)".into(),
-        "wilcoxon+mrmr" => "Wilcoxon, redundancy-aware re-ranking (penalty 0.5)".into(),
+        "kratos+mrmr" => {
+            "kratos, redundancy-aware re-ranking (penalty 0.5, significantly-up genes only)".into()
+        }
+        "wilcoxon+mrmr" => {
+            "Wilcoxon, redundancy-aware re-ranking (penalty 0.5, significantly-up genes only)"
+                .into()
+        }
         other => other.into(),
     }
 }

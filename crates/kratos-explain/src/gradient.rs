@@ -1,8 +1,8 @@
 //! Gradient-based explainers: saliency, gradient × input, SmoothGrad and Integrated Gradients.
 
-use burn::module::Module;
+use burn::module::AutodiffModule;
 use burn::tensor::{Tensor, TensorData};
-use kratos_model::{AutodiffBackend, TrainedModel};
+use kratos_model::{AutodiffBackend, Backend, TrainedModel};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -20,27 +20,40 @@ pub(crate) fn one_hot_rows(classes: &[usize], k: usize) -> Vec<f32> {
 }
 
 /// ∂a_c(x)/∂x for every cell of a batch, where c is the cell's class and a the softmax output:
-/// one forward and one backward pass over the whole batch.
+/// one forward and one backward pass over the whole batch, on the plain backend
+/// ([`kratos_model::Classifier::input_gradient`], no autodiff graph).
 pub(crate) fn class_gradient<B: AutodiffBackend>(
     model: &TrainedModel<B>,
     inputs: Vec<f32>,
     n_cells: usize,
     n_genes: usize,
-    one_hot: &Tensor<B, 2>,
+    one_hot: &Tensor<B::InnerBackend, 2>,
 ) -> Vec<f32> {
     let device = model.device();
-    let x = Tensor::<B, 2>::from_data(TensorData::new(inputs, [n_cells, n_genes]), device)
-        .require_grad();
-    // Weights without gradient tracking: only ∂/∂x is needed.
-    let probabilities = model.network().clone().no_grad().probabilities(x.clone());
-    let selected = (probabilities * one_hot.clone()).sum();
-    let grads = selected.backward();
-    x.grad(&grads)
-        .map(|g| g.into_data().iter::<f32>().collect())
-        .unwrap_or_else(|| vec![0.0; n_cells * n_genes])
+    let network = model.network().clone().valid();
+    let x = Tensor::<B::InnerBackend, 2>::from_data(
+        TensorData::new(inputs, [n_cells, n_genes]),
+        device,
+    );
+    let pass = network.forward_pass(x);
+    tensor_values(network.input_gradient(&pass, one_hot.clone(), None))
 }
 
-fn one_hot_tensor<B: AutodiffBackend>(model: &TrainedModel<B>, classes: &[usize]) -> Tensor<B, 2> {
+/// The values of a float tensor, moved out without a per-element conversion when they are
+/// `f32` already.
+pub(crate) fn tensor_values<B: Backend>(t: Tensor<B, 2>) -> Vec<f32> {
+    let data = t.into_data();
+    if data.as_slice::<f32>().is_ok() {
+        data.into_vec::<f32>().unwrap_or_default()
+    } else {
+        data.iter::<f32>().collect()
+    }
+}
+
+fn one_hot_tensor<B: AutodiffBackend>(
+    model: &TrainedModel<B>,
+    classes: &[usize],
+) -> Tensor<B::InnerBackend, 2> {
     let k = model.n_classes();
     Tensor::from_data(
         TensorData::new(one_hot_rows(classes, k), [classes.len(), k]),

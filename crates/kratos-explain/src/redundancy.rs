@@ -6,11 +6,18 @@
 //! in the original ranking, mapped to [0, 1]) minus `penalty` × its largest |Pearson
 //! correlation| with the genes already picked is highest — the mRMR idea (Peng et al. 2005),
 //! written here because no maintained Rust crate offers it for a ranked list.
+//!
+//! Markers of one cell type correlate over all cells simply because they are all high in
+//! that type, so a plain redundancy penalty also pushes genes the type needs down and lets
+//! unrelated genes up. By default only genes that are significantly higher in the class
+//! (one-vs-rest Wilcoxon rank-sum, Benjamini–Hochberg adjusted p below
+//! [`RedundancyParams::significance`], positive z) are re-ordered, among the positions they
+//! already hold; every other gene keeps its position.
 
 use kratos_data::Dataset;
 use serde::{Deserialize, Serialize};
 
-use crate::{ExplainError, GenePanel, Result};
+use crate::{ExplainError, GenePanel, Result, WilcoxonParams, wilcoxon_test};
 
 /// Settings of [`decorrelate`].
 ///
@@ -28,6 +35,15 @@ pub struct RedundancyParams {
     /// Only the best this many genes of each class are re-ordered (default 100); the rest
     /// keep their order after them.
     pub candidates: usize,
+    /// Only genes significantly higher in the class (Wilcoxon BH-adjusted p below this, z > 0)
+    /// are re-ordered, within the positions they hold; the others keep theirs (default
+    /// `Some(0.05)`; `None` re-orders every candidate).
+    #[serde(default = "default_significance")]
+    pub significance: Option<f64>,
+}
+
+fn default_significance() -> Option<f64> {
+    Some(0.05)
 }
 
 impl Default for RedundancyParams {
@@ -35,6 +51,7 @@ impl Default for RedundancyParams {
         RedundancyParams {
             penalty: 0.5,
             candidates: 100,
+            significance: default_significance(),
         }
     }
 }
@@ -57,8 +74,22 @@ impl RedundancyParams {
         self
     }
 
-    /// Errors on a negative or non-finite penalty or zero candidates.
+    /// Sets the significance gate (`None` re-orders every candidate).
+    pub fn significance(mut self, significance: Option<f64>) -> Self {
+        self.significance = significance;
+        self
+    }
+
+    /// Errors on a negative or non-finite penalty, zero candidates or a significance level
+    /// outside (0, 1].
     pub fn check(&self) -> Result<()> {
+        if let Some(a) = self.significance
+            && !(a > 0.0 && a <= 1.0)
+        {
+            return Err(ExplainError::InvalidInput(format!(
+                "redundancy significance level must be in (0, 1], got {a}"
+            )));
+        }
         if !(self.penalty.is_finite() && self.penalty >= 0.0) {
             return Err(ExplainError::InvalidInput(format!(
                 "redundancy penalty must be a finite number >= 0, got {}",
@@ -95,10 +126,70 @@ fn unit_columns(data: &Dataset, genes: &[usize]) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// Which genes of every class of `panel` may be re-ordered: all of them without a
+/// significance gate; with one, the genes significantly higher in the class. A panel class
+/// the labels of `data` do not know gets none.
+fn movable_genes(
+    panel: &GenePanel,
+    data: &Dataset,
+    params: &RedundancyParams,
+) -> Result<Vec<Vec<bool>>> {
+    let g = panel.gene_names().len();
+    let Some(alpha) = params.significance else {
+        return Ok(vec![vec![true; g]; panel.n_classes()]);
+    };
+    let labels = data.labels().ok_or_else(|| {
+        ExplainError::InvalidInput(
+            "decorrelate: the significance gate needs labelled cells (or set significance None)"
+                .into(),
+        )
+    })?;
+    let test = wilcoxon_test(data, &WilcoxonParams::new())?;
+    Ok(panel
+        .class_names()
+        .iter()
+        .map(
+            |name| match labels.class_names().iter().position(|c| c == name) {
+                Some(c) => test
+                    .p_adjusted(c)
+                    .iter()
+                    .zip(test.statistic(c))
+                    .map(|(&q, &z)| q < alpha && z > 0.0)
+                    .collect(),
+                None => vec![false; g],
+            },
+        )
+        .collect())
+}
+
 /// `panel` re-ranked per class so that the top genes repeat each other less (see the module
 /// documentation); correlations are computed over all cells of `data` (the genes of the
-/// panel, in the same order). The first gene of every class stays first. Scores become
-/// `n_genes − new position` (so the TSV order is the new ranking).
+/// panel, in the same order; with the significance gate, labelled cells whose class names
+/// are the panel's). Of the best `candidates` positions of every class, those holding a
+/// movable gene are refilled by the greedy choice among those genes; the best movable gene
+/// stays where it is. Scores become `n_genes − new position` (so the TSV order is the new
+/// ranking).
+///
+/// ```
+/// use kratos_data::{Dataset, Labels};
+/// use kratos_explain::{GenePanel, RedundancyParams, decorrelate};
+/// // 40 cells, class A = even cells. Genes 0 and 1 are the same marker of A, gene 2 a
+/// // different marker of A, gene 3 noise.
+/// let values: Vec<f32> = (0..40)
+///     .flat_map(|i| {
+///         let a = if i % 2 == 0 { 5.0 } else { 0.0 };
+///         let b = (i % 4) as f32;
+///         [a + b, 2.0 * (a + b), a + (i % 5) as f32 * 2.0, (i % 3) as f32]
+///     })
+///     .collect();
+/// let names: Vec<&str> = (0..40).map(|i| if i % 2 == 0 { "A" } else { "B" }).collect();
+/// let data = Dataset::from_matrix(values, 40, 4)?.with_labels(Labels::from_names(&names)?)?;
+/// let genes = data.gene_names().to_vec();
+/// let panel = GenePanel::from_scores("p", genes, vec!["A".into()], vec![vec![4.0, 3.0, 2.0, 1.0]], vec![20])?;
+/// let out = decorrelate(&panel, &data, &RedundancyParams::new().penalty(1.0))?;
+/// assert_eq!(out.top_genes(0, 2), ["gene0", "gene2"]); // the copy of gene 0 moves down
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decorrelate(
     panel: &GenePanel,
     data: &Dataset,
@@ -114,17 +205,21 @@ pub fn decorrelate(
     }
     let g = panel.gene_names().len();
     let m = params.candidates.min(g);
+    let movable = movable_genes(panel, data, params)?;
     let mut scores = Vec::with_capacity(panel.n_classes());
-    for ranking in panel.rankings() {
-        let top = &ranking[..m];
-        let columns = unit_columns(data, top);
-        let mut chosen: Vec<usize> = Vec::with_capacity(m);
-        let mut taken = vec![false; m];
-        let mut max_corr = vec![0f64; m];
-        for _ in 0..m {
+    for (ranking, movable) in panel.rankings().iter().zip(&movable) {
+        // Positions among the best m that hold a movable gene, and those genes in order.
+        let slots: Vec<usize> = (0..m).filter(|&p| movable[ranking[p]]).collect();
+        let genes: Vec<usize> = slots.iter().map(|&p| ranking[p]).collect();
+        let n = genes.len();
+        let columns = unit_columns(data, &genes);
+        let mut chosen: Vec<usize> = Vec::with_capacity(n);
+        let mut taken = vec![false; n];
+        let mut max_corr = vec![0f64; n];
+        for _ in 0..n {
             let mut best: Option<(usize, f64)> = None;
-            for j in (0..m).filter(|&j| !taken[j]) {
-                let relevance = 1.0 - j as f64 / m as f64;
+            for j in (0..n).filter(|&j| !taken[j]) {
+                let relevance = 1.0 - j as f64 / n as f64;
                 let value = relevance - params.penalty * max_corr[j];
                 if best.is_none_or(|(_, b)| value > b) {
                     best = Some((j, value));
@@ -133,7 +228,7 @@ pub fn decorrelate(
             let Some((j, _)) = best else { break };
             taken[j] = true;
             chosen.push(j);
-            for k in (0..m).filter(|&k| !taken[k]) {
+            for k in (0..n).filter(|&k| !taken[k]) {
                 let r: f64 = columns[j]
                     .iter()
                     .zip(&columns[k])
@@ -143,12 +238,12 @@ pub fn decorrelate(
                 max_corr[k] = max_corr[k].max(r);
             }
         }
-        let order = chosen
-            .iter()
-            .map(|&j| top[j])
-            .chain(ranking[m..].iter().copied());
+        let mut order = ranking.clone();
+        for (&slot, &j) in slots.iter().zip(&chosen) {
+            order[slot] = genes[j];
+        }
         let mut s = vec![0f32; g];
-        for (position, gene) in order.enumerate() {
+        for (position, &gene) in order.iter().enumerate() {
             s[gene] = (g - position) as f32;
         }
         scores.push(s);
@@ -184,10 +279,11 @@ mod tests {
     #[test]
     fn a_copy_of_the_top_gene_moves_down() {
         let (data, panel) = data_and_panel();
-        let out = decorrelate(&panel, &data, &RedundancyParams::new().penalty(1.0)).unwrap();
+        let ungated = RedundancyParams::new().significance(None);
+        let out = decorrelate(&panel, &data, &ungated.penalty(1.0)).unwrap();
         assert_eq!(out.rankings()[0][0], 0);
         assert_ne!(out.rankings()[0][1], 1, "{:?}", out.rankings()[0]);
-        let same = decorrelate(&panel, &data, &RedundancyParams::new().penalty(0.0)).unwrap();
+        let same = decorrelate(&panel, &data, &ungated.penalty(0.0)).unwrap();
         assert_eq!(same.rankings()[0], vec![0, 1, 2, 3]);
     }
 
@@ -196,5 +292,63 @@ mod tests {
         let (data, panel) = data_and_panel();
         let other = data.select_genes(&[1, 0, 2, 3]);
         assert!(decorrelate(&panel, &other, &RedundancyParams::new()).is_err());
+    }
+
+    #[test]
+    fn the_gate_needs_labels_and_a_valid_level() {
+        let (data, panel) = data_and_panel();
+        let err = decorrelate(&panel, &data, &RedundancyParams::new()).unwrap_err();
+        assert!(err.to_string().contains("labelled"), "{err}");
+        for bad in [0.0, -0.1, 1.5, f64::NAN] {
+            assert!(
+                RedundancyParams::new()
+                    .significance(Some(bad))
+                    .check()
+                    .is_err()
+            );
+        }
+    }
+
+    /// Genes that are not significantly higher in the class keep their positions, whatever
+    /// the penalty; the movable ones are only re-ordered among their own positions.
+    #[test]
+    fn genes_outside_the_gate_keep_their_positions() {
+        let n = 60;
+        let names: Vec<&str> = (0..n).map(|i| if i % 2 == 0 { "A" } else { "B" }).collect();
+        // gene 0, 2: markers of A (copies); gene 1, 3: noise; gene 4: another marker of A.
+        let values: Vec<f32> = (0..n)
+            .flat_map(|i| {
+                let a = if i % 2 == 0 { 4.0 } else { 0.0 };
+                let jitter = (i % 4) as f32;
+                [
+                    a + jitter,
+                    ((i * 7) % 5) as f32,
+                    2.0 * (a + jitter),
+                    ((i * 3) % 7) as f32,
+                    a + ((i * 5) % 9) as f32 * 0.5,
+                ]
+            })
+            .collect();
+        let data = Dataset::from_matrix(values, n, 5)
+            .unwrap()
+            .with_labels(kratos_data::Labels::from_names(&names).unwrap())
+            .unwrap();
+        let panel = GenePanel::from_scores(
+            "test",
+            data.gene_names().to_vec(),
+            vec!["A".into()],
+            vec![vec![5.0, 4.0, 3.0, 2.0, 1.0]],
+            vec![n / 2],
+        )
+        .unwrap();
+        let out = decorrelate(&panel, &data, &RedundancyParams::new().penalty(2.0)).unwrap();
+        let r = &out.rankings()[0];
+        assert_eq!((r[1], r[3]), (1, 3), "noise genes moved: {r:?}");
+        assert_eq!(r[0], 0);
+        assert_eq!(
+            r[2], 4,
+            "the different marker should move ahead of the copy: {r:?}"
+        );
+        assert_eq!(r[4], 2);
     }
 }

@@ -17,26 +17,19 @@ use kratos::metrics::role_counts;
 use kratos::sim::{evaluation_copy, roles_from_published_names};
 use kratos::{
     CwExplainer, Dataset, DefaultBackend, GenePanel, PanelEvaluationParams, Pipeline,
-    Preprocessing, Preset, RedundancyParams, TopKGrid, WilcoxonParams, wilcoxon_panel,
+    Preprocessing, Preset, RedundancyParams, TopKGrid, WilcoxonParams, decorrelate, wilcoxon_panel,
 };
 
 type B = DefaultBackend;
 
-fn variants() -> Vec<(&'static str, Preset)> {
-    let d = Preset::default;
+/// Redundancy-aware re-rankings applied to the split-cells ensemble panel (and to Wilcoxon's).
+fn variants() -> Vec<(&'static str, RedundancyParams)> {
+    let r = RedundancyParams::new;
     vec![
-        ("kratos (default)", d()),
-        ("kratos, split cells", d().with_split_cells(true)),
-        (
-            "kratos, split + redundancy 50/0.3",
-            d().with_split_cells(true)
-                .with_redundancy(Some(RedundancyParams::new().candidates(50).penalty(0.3))),
-        ),
-        (
-            "kratos, split + redundancy 100/0.5",
-            d().with_split_cells(true)
-                .with_redundancy(Some(RedundancyParams::new())),
-        ),
+        ("ungated 100/0.5", r().significance(None)),
+        ("gated 100/0.5", r()),
+        ("gated 100/1.0", r().penalty(1.0)),
+        ("gated 200/1.0", r().candidates(200).penalty(1.0)),
     ]
 }
 
@@ -157,18 +150,37 @@ fn panels(ds: &Dataset, seed: u64, paper_prep: Preprocessing) -> Vec<(String, Ge
         "  seed {seed}: paper training {train_s:.1}s, CW {:.1}s",
         out[0].2
     );
-    for (name, preset) in variants() {
-        let t = Instant::now();
-        let run = trained.run_preset(&preset.with_seed(seed)).unwrap();
-        out.push((name.into(), run.panel().clone(), t.elapsed().as_secs_f64()));
-    }
-    let mut input = ds.clone();
-    if Preprocessing::Log1pIfCounts.applies_to(ds) {
-        log1p(&mut input).unwrap();
-    }
+    let t = Instant::now();
+    let base = Preset::default()
+        .with_split_cells(true)
+        .with_redundancy(None)
+        .with_seed(seed);
+    let run = trained.run_preset(&base).unwrap();
+    let base_s = t.elapsed().as_secs_f64();
+    out.push(("kratos, split cells".into(), run.panel().clone(), base_s));
+    let input = run.prepare(ds).unwrap();
     let t = Instant::now();
     let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
-    out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
+    let wilcoxon_s = t.elapsed().as_secs_f64();
+    for (name, params) in variants() {
+        let t = Instant::now();
+        let panel = decorrelate(run.panel(), &input, &params).unwrap();
+        out.push((
+            format!("kratos, split + {name}"),
+            panel,
+            base_s + t.elapsed().as_secs_f64(),
+        ));
+    }
+    for (name, params) in variants() {
+        let t = Instant::now();
+        let panel = decorrelate(&w, &input, &params).unwrap();
+        out.push((
+            format!("Wilcoxon + {name}"),
+            panel,
+            wilcoxon_s + t.elapsed().as_secs_f64(),
+        ));
+    }
+    out.push(("Wilcoxon".into(), w, wilcoxon_s));
     out
 }
 

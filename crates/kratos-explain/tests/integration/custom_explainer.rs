@@ -1,7 +1,5 @@
 //! A user-defined explainer gets panels, files and metrics-ready rankings for free.
 
-
-
 use crate::common::{MARKERS, marker_data, trained};
 use kratos_explain::{CellBatch, Explainer, GenePanel, PanelOptions, Result, explain_panel};
 use kratos_model::{AutodiffBackend, TrainedModel};

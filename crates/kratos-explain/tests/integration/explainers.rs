@@ -1,10 +1,8 @@
 //! Every explainer finds planted markers, runs batched and deterministically; IG is complete;
 //! one-vs-one CW separates a pair.
 
-
-
-use burn::tensor::{Tensor, TensorData};
 use crate::common::{MARKERS, marker_data, trained};
+use burn::tensor::{Tensor, TensorData};
 use kratos_explain::{
     CellBatch, CwExplainer, CwParams, Explainer, GradientTimesInput, IgBaseline,
     IntegratedGradients, PanelOptions, Saliency, SmoothGrad, explain_pair, explain_panel,

@@ -2,8 +2,6 @@
 //! on a copy with shuffled columns and neutral names, and their determinism on small data.
 //! The simulation tests need KRATOS_DATA; without it they print a skip line and pass.
 
-
-
 use crate::common::sim::{EvaluationCopy, data_root, evaluation_copy, role_counts};
 use crate::common::{MARKERS, marker_data};
 use kratos_data::{Dataset, Labels, stratified_split};
