@@ -2,7 +2,7 @@
 
 use burn::module::AutodiffModule;
 use burn::tensor::{Tensor, TensorData};
-use kratos_model::{AutodiffBackend, Backend, TrainedModel};
+use kratos_model::{AutodiffBackend, TrainedModel, tensor_values};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -37,17 +37,6 @@ pub(crate) fn class_gradient<B: AutodiffBackend>(
     );
     let pass = network.forward_pass(x);
     tensor_values(network.input_gradient(&pass, one_hot.clone(), None))
-}
-
-/// The values of a float tensor, moved out without a per-element conversion when they are
-/// `f32` already.
-pub(crate) fn tensor_values<B: Backend>(t: Tensor<B, 2>) -> Vec<f32> {
-    let data = t.into_data();
-    if data.as_slice::<f32>().is_ok() {
-        data.into_vec::<f32>().unwrap_or_default()
-    } else {
-        data.iter::<f32>().collect()
-    }
 }
 
 fn one_hot_tensor<B: AutodiffBackend>(

@@ -4,7 +4,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use kratos_data::Dataset;
+use kratos_data::{Dataset, Labels};
 use kratos_model::{AutodiffBackend, TrainedModel};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -419,10 +419,14 @@ struct Prepared {
     gene_std: Vec<f32>,
 }
 
+/// The labels of `data`, or an input error "`what` needs labelled cells".
+pub(crate) fn require_labels<'a>(data: &'a Dataset, what: &str) -> Result<&'a Labels> {
+    data.labels()
+        .ok_or_else(|| ExplainError::InvalidInput(format!("{what} needs labelled cells")))
+}
+
 fn prepare<B: AutodiffBackend>(model: &TrainedModel<B>, data: &Dataset) -> Result<Prepared> {
-    let labels = data.labels().ok_or_else(|| {
-        ExplainError::InvalidInput("explaining a panel needs labelled cells".into())
-    })?;
+    let labels = require_labels(data, "explaining a panel")?;
     let scaled = model.scaled_values(data)?;
     let k = model.n_classes();
     let predicted: Vec<usize> = model

@@ -28,6 +28,7 @@ use kratos_data::Dataset;
 use kratos_model::{AutodiffBackend, LossKind, TrainedModel, TrainingConfig, fit};
 use serde::{Deserialize, Serialize};
 
+use crate::panel::require_labels;
 use crate::{
     Aggregation, CwExplainer, CwMode, CwParams, ExplainError, GenePanel, PanelOptions,
     RedundancyParams, Result, decorrelate, explain_panel,
@@ -157,8 +158,9 @@ impl Default for Preset {
     /// The `kratos` preset: the paper's network, training and CW parameters, plus log1p for
     /// count input, a 3-model ensemble, CW scores in input units and the rank product with
     /// the expression change (see the module documentation). Each model explains a third of
-    /// the cells, so the preset costs three trainings and one CW pass: about 1.4x the paper
-    /// preset on pbmc68k_reduced (docs/reproduction.md).
+    /// the cells, so the preset costs three trainings and one CW pass: 1.8–2.3x the paper
+    /// preset's CW on five of the six real data sets of docs/reproduction.md, 3.6x on
+    /// citeseq_cbmc, where the trainings dominate.
     fn default() -> Self {
         Preset {
             name: "kratos".into(),
@@ -498,9 +500,7 @@ impl Preset {
 /// The cells of `data` dealt to `members` shares: the k-th cell of each class goes to share
 /// k mod members, so every share holds about the same fraction of every class.
 fn cell_shares(data: &Dataset, members: usize) -> Result<Vec<Vec<usize>>> {
-    let labels = data.labels().ok_or_else(|| {
-        ExplainError::InvalidInput("explaining a panel needs labelled cells".into())
-    })?;
+    let labels = require_labels(data, "explaining a panel")?;
     let mut seen = vec![0usize; labels.n_classes()];
     let mut shares = vec![Vec::new(); members];
     for (i, &c) in labels.assignments().iter().enumerate() {
@@ -671,9 +671,7 @@ pub fn rank_product(panels: &[&GenePanel]) -> Result<GenePanel> {
 /// `class_names` are ignored; a class without cells, or without other cells, scores 0 for
 /// every gene. Named `expression-change`; `cells_used` counts each class's cells.
 pub fn expression_change_panel(data: &Dataset, class_names: &[String]) -> Result<GenePanel> {
-    let labels = data.labels().ok_or_else(|| {
-        ExplainError::InvalidInput("the expression change needs labelled cells".into())
-    })?;
+    let labels = require_labels(data, "the expression change")?;
     let k = class_names.len();
     let g = data.n_genes();
     let slot: Vec<Option<usize>> = labels

@@ -39,7 +39,7 @@ pub use burn;
 pub use burn::tensor::backend::{AutodiffBackend, Backend};
 pub use config::{EarlyStoppingConfig, LossKind, TrainingConfig};
 pub use error::ModelError;
-pub use network::{Classifier, ForwardPass};
+pub use network::{Classifier, ForwardPass, tensor_values};
 pub use train::{EpochRecord, fit, fit_with_progress};
 pub use trained::{TrainedModel, TrainingHistory};
 

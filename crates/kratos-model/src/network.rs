@@ -13,6 +13,17 @@ pub struct Classifier<B: Backend> {
     output: Linear<B>,
 }
 
+/// The values of a float tensor (row-major), moved out without a per-element conversion when
+/// they are `f32` already.
+pub fn tensor_values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    let data = t.into_data();
+    if data.as_slice::<f32>().is_ok() {
+        data.into_vec::<f32>().unwrap_or_default()
+    } else {
+        data.iter::<f32>().collect()
+    }
+}
+
 /// What [`Classifier::forward_pass`] keeps: the class probabilities and the activation of
 /// every hidden layer.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::train::EpochRecord;
-use crate::{Classifier, ModelError, Result, TrainingConfig};
+use crate::{Classifier, ModelError, Result, TrainingConfig, tensor_values};
 
 /// What happened during training: one record per epoch run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,7 +181,7 @@ impl<B: AutodiffBackend> TrainedModel<B> {
                 TensorData::new(scaled[start * g..end * g].to_vec(), [end - start, g]),
                 &self.device,
             );
-            out.extend(f(&self.inference, x).into_data().iter::<f32>());
+            out.extend(tensor_values(f(&self.inference, x)));
         }
         out
     }

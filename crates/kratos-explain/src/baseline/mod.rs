@@ -21,6 +21,7 @@ mod wilcoxon;
 use kratos_data::{Dataset, Labels};
 use serde::{Deserialize, Serialize};
 
+use crate::panel::require_labels;
 use crate::{ExplainError, GenePanel, Result};
 
 pub use welch::{welch_t_panel, welch_t_test};
@@ -216,9 +217,7 @@ impl MarkerTest {
 
 /// The labels of `data` and how many cells each class has.
 fn labels_and_counts<'a>(data: &'a Dataset, method: &str) -> Result<(&'a Labels, Vec<usize>)> {
-    let labels = data.labels().ok_or_else(|| {
-        ExplainError::InvalidInput(format!("the {method} test needs labelled cells"))
-    })?;
+    let labels = require_labels(data, &format!("the {method} test"))?;
     if data.n_cells() == 0 || data.n_genes() == 0 {
         return Err(ExplainError::InvalidInput(format!(
             "the {method} test needs at least one cell and one gene, got {} x {}",

@@ -1,11 +1,10 @@
 use burn::module::AutodiffModule;
 use burn::tensor::{Int, Tensor, TensorData};
-use kratos_model::{AutodiffBackend, TrainedModel};
+use kratos_model::{AutodiffBackend, TrainedModel, tensor_values};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{CwMode, CwParams};
-use crate::gradient::tensor_values;
 use crate::{CellBatch, ExplainError, Explainer, Result};
 
 /// Carlini–Wagner style explainer: for every cell, the smallest L1 perturbation d that moves the
