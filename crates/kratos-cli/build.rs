@@ -6,7 +6,7 @@ use std::path::PathBuf;
 const CRATES: [&str; 6] = [
     "burn",
     "linfa",
-    "linfa-svm",
+    "libsvm-rs",
     "linfa-clustering",
     "bhtsne",
     "plotters",

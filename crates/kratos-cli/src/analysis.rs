@@ -237,13 +237,10 @@ pub fn analyse(
     // PCA of the input (fitted on at most `map_cells` cells), as a baseline and for its map.
     let map_rows = reduce::stratified_subsample(labels.assignments(), options.map_cells, seed);
     let input = trained.model_input();
-    let input_points = Points {
-        values: input.values().to_vec(),
-        n,
-        dims: input.n_genes(),
-    };
-    let pca = timings.time("pca", || reduce::pca(&input_points, &map_rows, 64));
-    drop(input_points);
+    let pca = timings.time("pca", || {
+        kratos::pca(input.values(), n, input.n_genes(), &map_rows, 64)
+            .map(|(values, dims)| Points { values, n, dims })
+    });
     let input_pca = match &pca {
         Some(p) => Some(EmbeddingQuality::of(&p.values, n, p.dims, &labels, seed)?),
         None => {

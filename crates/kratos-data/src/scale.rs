@@ -28,15 +28,29 @@ pub struct MinMaxScaler {
 impl MinMaxScaler {
     /// Fits the per-gene minimum and range on all cells of `data`.
     pub fn fit(data: &Dataset) -> Result<Self> {
+        let all: Vec<usize> = (0..data.n_cells()).collect();
+        Self::fit_cells(data, &all)
+    }
+
+    /// Fits the per-gene minimum and range on the cells `cells` of `data` (row indices), without
+    /// copying them out: `fit_cells(data, rows)` equals `fit(&data.select_cells(rows))`.
+    ///
+    /// Errors if `cells` is empty or holds an index past the last cell.
+    pub fn fit_cells(data: &Dataset, cells: &[usize]) -> Result<Self> {
         let (n, g) = data.shape();
-        if n == 0 {
+        if cells.is_empty() {
             return Err(DataError::Invalid(
                 "cannot fit a scaler on zero cells".into(),
             ));
         }
+        if let Some(&bad) = cells.iter().find(|&&c| c >= n) {
+            return Err(DataError::Invalid(format!(
+                "cell index {bad} is out of range for {n} cells"
+            )));
+        }
         let mut min = vec![f32::INFINITY; g];
         let mut max = vec![f32::NEG_INFINITY; g];
-        for i in 0..n {
+        for &i in cells {
             for (j, &v) in data.row(i).iter().enumerate() {
                 min[j] = min[j].min(v);
                 max[j] = max[j].max(v);

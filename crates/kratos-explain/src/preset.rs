@@ -25,7 +25,15 @@
 use std::fmt::Write as _;
 
 use kratos_data::Dataset;
-use kratos_model::{AutodiffBackend, LossKind, TrainedModel, TrainingConfig, fit};
+use std::borrow::Cow;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use kratos_model::{
+    AutodiffBackend, LossKind, TrainedModel, TrainingConfig, fit_cells_with_progress,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::panel::require_labels;
@@ -61,6 +69,25 @@ impl Preprocessing {
             Preprocessing::AsIs => false,
             Preprocessing::Log1p => true,
             Preprocessing::Log1pIfCounts => looks_like_counts(training),
+        }
+    }
+
+    /// [`Preprocessing::applies_to`] for the training cells `cells` (row indices) of `data`,
+    /// without copying them out. Indices past the last cell are ignored.
+    pub fn applies_to_cells(self, data: &Dataset, cells: &[usize]) -> bool {
+        match self {
+            Preprocessing::AsIs => false,
+            Preprocessing::Log1p => true,
+            Preprocessing::Log1pIfCounts => {
+                let rows = || {
+                    cells
+                        .iter()
+                        .filter(|&&c| c < data.n_cells())
+                        .map(|&c| data.row(c))
+                };
+                rows().all(|r| r.iter().all(|&v| v >= 0.0 && v.fract() == 0.0))
+                    && rows().any(|r| r.iter().any(|&v| v > 1.0))
+            }
         }
     }
 }
@@ -439,19 +466,64 @@ impl Preset {
         let log1p = self.preprocessing.applies_to(train);
         let train = apply_preprocessing(train, log1p)?;
         let explain_on = apply_preprocessing(explain_on, log1p)?;
-        let ranges = gene_ranges(&train);
+        let cells: Vec<usize> = (0..train.n_cells()).collect();
+        self.run_inner(&train, &cells, &explain_on, log1p, device)
+    }
+
+    /// [`Preset::run`] on data the caller has already preprocessed the way this preset would
+    /// (`log1p_applied`: whether ln(1 + x) was applied, recorded in the run's description):
+    /// trains on the cells `train_cells` (row indices) of `data` and explains all its cells,
+    /// without copying the matrix. The `kratos` facade's `TrainedPipeline::run_preset` uses it,
+    /// so that a large data set is held once.
+    ///
+    /// Gives the same panel as `run(&raw.select_cells(train_cells), &raw, device)` on the
+    /// raw values `raw` behind `data`.
+    pub fn run_prepared<B: AutodiffBackend>(
+        &self,
+        data: &Dataset,
+        train_cells: &[usize],
+        log1p_applied: bool,
+        device: &B::Device,
+    ) -> Result<PresetRun<B>> {
+        self.check()?;
+        if let Some(&bad) = train_cells.iter().find(|&&c| c >= data.n_cells()) {
+            return Err(ExplainError::InvalidInput(format!(
+                "training cell index {bad} is out of range for {} cells",
+                data.n_cells()
+            )));
+        }
+        self.run_inner(data, train_cells, data, log1p_applied, device)
+    }
+
+    /// The run on preprocessed data: train on `train_cells` of `train_data`, explain
+    /// `explain_on`.
+    fn run_inner<B: AutodiffBackend>(
+        &self,
+        train_data: &Dataset,
+        train_cells: &[usize],
+        explain_on: &Dataset,
+        log1p: bool,
+        device: &B::Device,
+    ) -> Result<PresetRun<B>> {
+        let ranges = gene_ranges(train_data, train_cells);
         let cw = CwExplainer::new(self.cw)?;
         let seeds = self.member_seeds();
         let mut models = Vec::with_capacity(seeds.len());
         let mut member_panels = Vec::with_capacity(seeds.len());
         let shares = if self.split_cells && seeds.len() > 1 {
-            Some(cell_shares(&explain_on, seeds.len())?)
+            Some(cell_shares(
+                explain_on,
+                seeds.len(),
+                self.panel.max_cells_per_class,
+                self.panel.seed,
+            )?)
         } else {
             None
         };
         for (member, &seed) in seeds.iter().enumerate() {
             let config = self.training.clone().with_seed(seed);
-            let model = fit::<B>(&train, &config, device)?;
+            let model =
+                fit_cells_with_progress::<B, _>(train_data, train_cells, &config, device, |_| {})?;
             let mut panel = match &shares {
                 Some(shares) => explain_panel(
                     &cw,
@@ -459,7 +531,7 @@ impl Preset {
                     &explain_on.select_cells(&shares[member]),
                     &self.panel,
                 )?,
-                None => explain_panel(&cw, &model, &explain_on, &self.panel)?,
+                None => explain_panel(&cw, &model, explain_on, &self.panel)?,
             };
             if self.units == AttributionUnits::Input {
                 panel = rescale_genes(&panel, &ranges)?;
@@ -475,13 +547,13 @@ impl Preset {
         let (panel, expression_change) = match self.combination {
             Combination::Attribution => (attribution, None),
             Combination::RankProductWithExpressionChange => {
-                let change = expression_change_panel(&explain_on, models[0].class_names())?;
+                let change = expression_change_panel(explain_on, models[0].class_names())?;
                 // `cells_used` is the smaller of the two: the cells explained.
                 (rank_product(&[&attribution, &change])?, Some(change))
             }
         };
         let panel = match &self.redundancy {
-            Some(params) => decorrelate(&panel, &explain_on, params)?,
+            Some(params) => decorrelate(&panel, explain_on, params)?,
             None => panel,
         };
         let mut description = self.description();
@@ -499,31 +571,58 @@ impl Preset {
 
 /// The cells of `data` dealt to `members` shares: the k-th cell of each class goes to share
 /// k mod members, so every share holds about the same fraction of every class.
-fn cell_shares(data: &Dataset, members: usize) -> Result<Vec<Vec<usize>>> {
+///
+/// With `cap = Some(max)`, a class with more than `max` cells first keeps a seeded random
+/// `max` of them, so that the shares together explain at most `max` cells per class (the
+/// same bound as one model explaining with [`PanelOptions::max_cells_per_class`]).
+fn cell_shares(
+    data: &Dataset,
+    members: usize,
+    cap: Option<usize>,
+    seed: u64,
+) -> Result<Vec<Vec<usize>>> {
     let labels = require_labels(data, "explaining a panel")?;
+    let mut keep = vec![true; data.n_cells()];
+    if let Some(max) = cap {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut by_class = vec![Vec::new(); labels.n_classes()];
+        for (i, &c) in labels.assignments().iter().enumerate() {
+            by_class[c].push(i);
+        }
+        for cells in by_class.iter_mut().filter(|m| m.len() > max) {
+            cells.shuffle(&mut rng);
+            for &i in &cells[max..] {
+                keep[i] = false;
+            }
+        }
+    }
     let mut seen = vec![0usize; labels.n_classes()];
     let mut shares = vec![Vec::new(); members];
     for (i, &c) in labels.assignments().iter().enumerate() {
-        shares[seen[c] % members].push(i);
-        seen[c] += 1;
+        if keep[i] {
+            shares[seen[c] % members].push(i);
+            seen[c] += 1;
+        }
     }
     Ok(shares)
 }
 
-fn apply_preprocessing(data: &Dataset, log1p: bool) -> Result<Dataset> {
-    let mut out = data.clone();
-    if log1p {
-        kratos_data::preprocess::log1p(&mut out)?;
+/// `data` after ln(1 + x) if `log1p`, else `data` itself (no copy).
+fn apply_preprocessing(data: &Dataset, log1p: bool) -> Result<Cow<'_, Dataset>> {
+    if !log1p {
+        return Ok(Cow::Borrowed(data));
     }
-    Ok(out)
+    let mut out = data.clone();
+    kratos_data::preprocess::log1p(&mut out)?;
+    Ok(Cow::Owned(out))
 }
 
-/// max − min of every gene over the cells of `data` (0 for constant genes).
-fn gene_ranges(data: &Dataset) -> Vec<f32> {
+/// max − min of every gene over the cells `cells` of `data` (0 for constant genes).
+fn gene_ranges(data: &Dataset, cells: &[usize]) -> Vec<f32> {
     let g = data.n_genes();
     let mut lo = vec![f32::INFINITY; g];
     let mut hi = vec![f32::NEG_INFINITY; g];
-    for i in 0..data.n_cells() {
+    for &i in cells {
         for (j, &v) in data.row(i).iter().enumerate() {
             lo[j] = lo[j].min(v);
             hi[j] = hi[j].max(v);
@@ -776,7 +875,7 @@ impl<B: AutodiffBackend> PresetRun<B> {
     /// Applies the run's preprocessing to other cells (raw values, the model's genes), ready
     /// for the models' `predict`, `embedding` and explainers.
     pub fn prepare(&self, data: &Dataset) -> Result<Dataset> {
-        apply_preprocessing(data, self.log1p)
+        Ok(apply_preprocessing(data, self.log1p)?.into_owned())
     }
 
     /// What the preset is made of, including whether log1p was applied.
@@ -801,11 +900,40 @@ mod tests {
             .unwrap()
             .with_labels(labels)
             .unwrap();
-        let shares = cell_shares(&data, 3).unwrap();
+        let shares = cell_shares(&data, 3, None, 1).unwrap();
         assert_eq!(shares, vec![vec![0, 1, 5], vec![2, 4], vec![3, 6]]);
         let mut all: Vec<usize> = shares.concat();
         all.sort_unstable();
         assert_eq!(all, (0..7).collect::<Vec<_>>());
+        // A cap of 2 keeps two cells of class a (four cells) and all of b (three: over the
+        // cap too, so two of them), dealt the same way; no cap above the class sizes changes
+        // nothing.
+        let capped = cell_shares(&data, 3, Some(2), 1).unwrap();
+        let kept: Vec<usize> = capped.concat();
+        assert_eq!(kept.len(), 4);
+        assert_eq!(
+            kept.iter().filter(|&&i| [0, 2, 3, 5].contains(&i)).count(),
+            2
+        );
+        assert_eq!(cell_shares(&data, 3, Some(4), 1).unwrap(), shares);
+    }
+
+    #[test]
+    fn preprocessing_decides_the_same_on_rows_as_on_a_copy() {
+        let data = Dataset::from_matrix(vec![0.0, 3.0, 0.5, 1.0, 2.0, 0.0], 3, 2).unwrap();
+        for rows in [vec![0, 2], vec![1], vec![0, 1, 2], vec![]] {
+            for p in [
+                Preprocessing::AsIs,
+                Preprocessing::Log1p,
+                Preprocessing::Log1pIfCounts,
+            ] {
+                assert_eq!(
+                    p.applies_to_cells(&data, &rows),
+                    p.applies_to(&data.select_cells(&rows)),
+                    "{p:?} on {rows:?}"
+                );
+            }
+        }
     }
 
     #[test]

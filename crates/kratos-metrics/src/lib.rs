@@ -7,7 +7,7 @@
 //!   [`normalized_mutual_information`]; [`silhouette_score`] (euclidean) and seeded
 //!   [`kmeans`] (linfa-clustering, 10 restarts);
 //! - the paper's panel protocol [`evaluate_panel`]: for each class one-vs-rest and each top-k,
-//!   an RBF SVM (linfa-svm, class-balanced) tuned by random search with inner 3-fold CV and
+//!   an RBF SVM (libsvm's solver through libsvm-rs, class-balanced) tuned by random search with inner 3-fold CV and
 //!   scored by outer 3-fold stratified CV AUROC, in parallel (rayon) and seeded;
 //! - [`redundancy`] and [`panel_redundancy`]: mean |Pearson correlation| among a panel's
 //!   top-k genes;

@@ -40,7 +40,7 @@ pub use burn::tensor::backend::{AutodiffBackend, Backend};
 pub use config::{EarlyStoppingConfig, LossKind, TrainingConfig};
 pub use error::ModelError;
 pub use network::{Classifier, ForwardPass, tensor_values};
-pub use train::{EpochRecord, fit, fit_with_progress};
+pub use train::{EpochRecord, fit, fit_cells_with_progress, fit_with_progress};
 pub use trained::{TrainedModel, TrainingHistory};
 
 /// The backend used unless a caller picks another: Burn's pure-Rust CPU backend with autodiff.

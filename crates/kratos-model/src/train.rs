@@ -157,11 +157,48 @@ pub fn fit_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
     data: &Dataset,
     config: &TrainingConfig,
     device: &B::Device,
+    progress: F,
+) -> Result<TrainedModel<B>> {
+    let all: Vec<usize> = (0..data.n_cells()).collect();
+    fit_cells_with_progress(data, &all, config, device, progress)
+}
+
+/// Trains a classifier on the cells `cells` of `data` (row indices, e.g. a training split),
+/// exactly as [`fit_with_progress`] on `data.select_cells(cells)` but without copying them:
+/// the scaler is fitted on those cells and every mini-batch is gathered and scaled from
+/// `data` when it is used, so training holds no second copy of the matrix.
+///
+/// ```
+/// use kratos_data::{Dataset, Labels};
+/// use kratos_model::{TrainingConfig, fit_cells_with_progress, burn::backend::{Autodiff, NdArray}};
+/// let values: Vec<f32> = (0..40).map(|i| if (i / 2) % 2 == 0 { i as f32 } else { 0.0 }).collect();
+/// let names: Vec<&str> = (0..20).map(|i| if i % 2 == 0 { "a" } else { "b" }).collect();
+/// let data = Dataset::from_matrix(values, 20, 2)?.with_labels(Labels::from_names(&names)?)?;
+/// let training: Vec<usize> = (0..14).collect();
+/// let config = TrainingConfig::new().with_epochs(2).with_hidden_sizes(vec![8, 4]);
+/// let model = fit_cells_with_progress::<Autodiff<NdArray>, _>(
+///     &data, &training, &config, &Default::default(), |_| {})?;
+/// assert_eq!(model.history().train_cells + model.history().validation_cells, 14);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
+    data: &Dataset,
+    cells: &[usize],
+    config: &TrainingConfig,
+    device: &B::Device,
     mut progress: F,
 ) -> Result<TrainedModel<B>> {
     config.check()?;
-    let labels = data.require_labels()?;
-    let (n_cells, n_genes) = data.shape();
+    let all_labels = data.require_labels()?;
+    let (n_all, n_genes) = data.shape();
+    if let Some(&bad) = cells.iter().find(|&&c| c >= n_all) {
+        return Err(ModelError::invalid(
+            "cells",
+            format!("cell index {bad} is out of range for {n_all} cells"),
+        ));
+    }
+    let labels = &all_labels.select(cells);
+    let n_cells = cells.len();
     if n_genes == 0 {
         return Err(ModelError::invalid("data", "the data set has no genes"));
     }
@@ -175,15 +212,20 @@ pub fn fit_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
         ));
     }
     let n_classes = labels.n_classes();
-    let scaler = MinMaxScaler::fit(data)?;
-    let mut x = data.values().to_vec();
-    scaler.transform_in_place(&mut x)?;
+    let scaler = MinMaxScaler::fit_cells(data, cells)?;
+    // Scaled rows of the training cells, gathered on demand (`local` indexes `cells`).
+    let scaled_rows = |local: &[usize]| -> Result<Vec<f32>> {
+        let rows: Vec<usize> = local.iter().map(|&i| cells[i]).collect();
+        let mut out = gather_rows(data.values(), n_genes, &rows);
+        scaler.transform_in_place(&mut out)?;
+        Ok(out)
+    };
 
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let network = Classifier::<B>::init(n_genes, &config.hidden_sizes, n_classes, &mut rng, device);
     let (train_cells, valid_cells) = validation_split(labels, config.validation_fraction, &mut rng);
     let classes = labels.assignments();
-    let valid_x = gather_rows(&x, n_genes, &valid_cells);
+    let valid_x = scaled_rows(&valid_cells)?;
     let valid_y: Vec<usize> = valid_cells.iter().map(|&c| classes[c]).collect();
 
     let mut optimizer = FusedAdam::new(config.learning_rate);
@@ -204,7 +246,7 @@ pub fn fit_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
         for batch in order.chunks(config.batch_size) {
             let b = batch.len();
-            let mut xb = gather_rows(&x, n_genes, batch);
+            let mut xb = scaled_rows(batch)?;
             if let Some(normal) = &noise {
                 for v in &mut xb {
                     *v += normal.sample(&mut rng);

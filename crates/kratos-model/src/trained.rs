@@ -136,6 +136,14 @@ impl<B: AutodiffBackend> TrainedModel<B> {
 
     /// The scaled values (row-major) of `data`, after checking its genes are the model's.
     pub fn scaled_values(&self, data: &Dataset) -> Result<Vec<f32>> {
+        self.check_genes(data)?;
+        let mut values = data.values().to_vec();
+        self.scaler.transform_in_place(&mut values)?;
+        Ok(values)
+    }
+
+    /// Errors unless `data` has the model's genes in the model's order.
+    fn check_genes(&self, data: &Dataset) -> Result<()> {
         let expected = self.gene_names();
         if data.gene_names() != expected {
             let detail = data
@@ -158,9 +166,40 @@ impl<B: AutodiffBackend> TrainedModel<B> {
                 detail,
             });
         }
-        let mut values = data.values().to_vec();
-        self.scaler.transform_in_place(&mut values)?;
-        Ok(values)
+        Ok(())
+    }
+
+    /// `f` applied to the cells `cells` of `data` in batches, each batch gathered and scaled
+    /// when it is used (no scaled copy of the whole matrix); `width` values per cell.
+    fn map_cells(
+        &self,
+        data: &Dataset,
+        cells: &[usize],
+        width: usize,
+        f: impl Fn(
+            &Classifier<B::InnerBackend>,
+            Tensor<B::InnerBackend, 2>,
+        ) -> Tensor<B::InnerBackend, 2>,
+    ) -> Result<Vec<f32>> {
+        self.check_genes(data)?;
+        let (n, g) = data.shape();
+        if let Some(&bad) = cells.iter().find(|&&c| c >= n) {
+            return Err(ModelError::invalid(
+                "cells",
+                format!("cell index {bad} is out of range for {n} cells"),
+            ));
+        }
+        let mut out = Vec::with_capacity(cells.len() * width);
+        for batch in cells.chunks(INFERENCE_BATCH) {
+            let mut values = Vec::with_capacity(batch.len() * g);
+            for &c in batch {
+                values.extend_from_slice(data.row(c));
+            }
+            self.scaler.transform_in_place(&mut values)?;
+            let x = Tensor::from_data(TensorData::new(values, [batch.len(), g]), &self.device);
+            out.extend(tensor_values(f(&self.inference, x)));
+        }
+        Ok(out)
     }
 
     fn map_batches(
@@ -193,14 +232,21 @@ impl<B: AutodiffBackend> TrainedModel<B> {
 
     /// Class probabilities (`n_cells x n_classes`, row-major) of the cells of `data`.
     pub fn probabilities(&self, data: &Dataset) -> Result<Vec<f32>> {
-        Ok(self.probabilities_of_scaled(&self.scaled_values(data)?))
+        let all: Vec<usize> = (0..data.n_cells()).collect();
+        self.map_cells(data, &all, self.n_classes(), |net, x| net.probabilities(x))
     }
 
     /// The most probable class of every cell of `data` (ties: lowest class index).
     pub fn predict(&self, data: &Dataset) -> Result<Vec<usize>> {
+        let all: Vec<usize> = (0..data.n_cells()).collect();
+        self.predict_cells(data, &all)
+    }
+
+    /// The most probable class of the cells `cells` (row indices) of `data`.
+    fn predict_cells(&self, data: &Dataset, cells: &[usize]) -> Result<Vec<usize>> {
         let k = self.n_classes();
         Ok(self
-            .probabilities(data)?
+            .map_cells(data, cells, k, |net, x| net.probabilities(x))?
             .chunks_exact(k)
             .map(|p| {
                 p.iter()
@@ -215,13 +261,20 @@ impl<B: AutodiffBackend> TrainedModel<B> {
 
     /// Fraction of the cells of a labelled `data` set that the model classifies correctly.
     pub fn accuracy(&self, data: &Dataset) -> Result<f64> {
+        let all: Vec<usize> = (0..data.n_cells()).collect();
+        self.accuracy_on_cells(data, &all)
+    }
+
+    /// Fraction of the cells `cells` (row indices) of a labelled `data` set that the model
+    /// classifies correctly: `accuracy(&data.select_cells(cells))` without the copy.
+    pub fn accuracy_on_cells(&self, data: &Dataset, cells: &[usize]) -> Result<f64> {
         let labels = data.require_labels()?;
-        let predicted = self.predict(data)?;
+        let predicted = self.predict_cells(data, cells)?;
         // Labels are matched by class name, so a test set may number its classes differently.
         let correct = predicted
             .iter()
-            .enumerate()
-            .filter(|&(i, &p)| self.class_names[p] == labels.name_of(i))
+            .zip(cells)
+            .filter(|&(&p, &i)| self.class_names[p] == labels.name_of(i))
             .count();
         Ok(correct as f64 / predicted.len().max(1) as f64)
     }
@@ -234,7 +287,8 @@ impl<B: AutodiffBackend> TrainedModel<B> {
     /// The embedding (`n_cells x embedding_size`, row-major: the activation of the last hidden
     /// layer) of the cells of `data`.
     pub fn embedding(&self, data: &Dataset) -> Result<Vec<f32>> {
-        Ok(self.embedding_of_scaled(&self.scaled_values(data)?))
+        let all: Vec<usize> = (0..data.n_cells()).collect();
+        self.map_cells(data, &all, self.embedding_size(), |net, x| net.embed(x))
     }
 
     /// Saves the model into folder `dir` (created if missing): `kratos-model.json` (scaler,

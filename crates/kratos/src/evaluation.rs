@@ -21,7 +21,8 @@ pub struct EmbeddingQuality {
     pub ari: f64,
     /// Adjusted mutual information (arithmetic normalisation) of the k-means clusters.
     pub ami: f64,
-    /// Mean silhouette of the true labels; `None` if undefined (a single class).
+    /// Mean silhouette of the true labels; `None` if undefined (a single class). Above
+    /// [`SILHOUETTE_MAX_CELLS`] cells, on an even sample of that many.
     pub silhouette: Option<f64>,
     /// K of k-means (the number of classes).
     pub kmeans_k: usize,
@@ -30,6 +31,10 @@ pub struct EmbeddingQuality {
     /// Dimensions of the embedding.
     pub dims: usize,
 }
+
+/// Above this many cells the silhouette of [`EmbeddingQuality::of`] is computed on an even
+/// sample of this many cells (its cost is quadratic in the cells).
+pub const SILHOUETTE_MAX_CELLS: usize = 10_000;
 
 impl EmbeddingQuality {
     /// Scores row-major `values` (`n_cells x dims`) against `labels`; k-means is seeded.
@@ -42,10 +47,24 @@ impl EmbeddingQuality {
     ) -> Result<Self> {
         let k = labels.n_classes();
         let clusters = kmeans(values, n_cells, dims, k, seed)?;
+        // The silhouette costs O(n²): above SILHOUETTE_MAX_CELLS cells it is computed on every
+        // ⌈n / max⌉-th cell (as scikit-learn's `sample_size`, but deterministic).
+        let silhouette = if n_cells > SILHOUETTE_MAX_CELLS && dims > 0 {
+            let step = n_cells.div_ceil(SILHOUETTE_MAX_CELLS);
+            let rows: Vec<usize> = (0..n_cells).step_by(step).collect();
+            let sample: Vec<f32> = rows
+                .iter()
+                .flat_map(|&r| values[r * dims..(r + 1) * dims].iter().copied())
+                .collect();
+            let assigned: Vec<usize> = rows.iter().map(|&r| labels.assignments()[r]).collect();
+            silhouette_score(&sample, rows.len(), dims, &assigned).ok()
+        } else {
+            silhouette_score(values, n_cells, dims, labels.assignments()).ok()
+        };
         Ok(EmbeddingQuality {
             ari: adjusted_rand_index(labels.assignments(), &clusters)?,
             ami: adjusted_mutual_information(labels.assignments(), &clusters)?,
-            silhouette: silhouette_score(values, n_cells, dims, labels.assignments()).ok(),
+            silhouette,
             kmeans_k: k,
             cells: n_cells,
             dims,

@@ -6,7 +6,7 @@ use kratos_explain::{
 use kratos_metrics::{PanelEvaluation, PanelEvaluationParams};
 use kratos_model::{
     AutodiffBackend, DefaultBackend, EpochRecord, TrainedModel, TrainingConfig, TrainingHistory,
-    fit_with_progress,
+    fit_cells_with_progress,
 };
 
 use crate::evaluation::{EmbeddingQuality, evaluate_panel_with_progress};
@@ -129,33 +129,33 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
         self.config.check()?;
         let labels = dataset.require_labels()?;
         let split = stratified_split(labels, self.test_fraction, self.config.seed)?;
-        let log1p = self
-            .preprocessing
-            .applies_to(&dataset.select_cells(&split.train));
-        let prepared = if log1p {
-            let mut d = dataset.clone();
-            preprocess::log1p(&mut d)?;
-            Some(d)
-        } else {
-            None
-        };
-        let model_input = prepared.as_ref().unwrap_or(&dataset);
-        let train = model_input.select_cells(&split.train);
+        let log1p = self.preprocessing.applies_to_cells(&dataset, &split.train);
+        // One copy of the cells: log1p (if it applies) replaces the values in place.
+        let mut input = dataset;
+        if log1p {
+            preprocess::log1p(&mut input)?;
+        }
         let mut progress = self.progress.take();
-        let model = fit_with_progress::<B, _>(&train, &self.config, &self.device, |r| {
-            if let Some(p) = progress.as_mut() {
-                p(r)
-            }
-        })?;
-        let train_accuracy = model.accuracy(&train)?;
-        let test_accuracy = model.accuracy(&model_input.select_cells(&split.test))?;
+        let model = fit_cells_with_progress::<B, _>(
+            &input,
+            &split.train,
+            &self.config,
+            &self.device,
+            |r| {
+                if let Some(p) = progress.as_mut() {
+                    p(r)
+                }
+            },
+        )?;
+        let train_accuracy = model.accuracy_on_cells(&input, &split.train)?;
+        let test_accuracy = model.accuracy_on_cells(&input, &split.test)?;
         let panel_options = self.panel_options.take().unwrap_or(PanelOptions {
             seed: self.config.seed,
             ..PanelOptions::default()
         });
         Ok(TrainedPipeline {
-            dataset,
-            prepared,
+            input,
+            log1p,
             split,
             model,
             train_accuracy,
@@ -169,8 +169,9 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
 /// A trained classifier with its data and split: explains, embeds, evaluates and reports
 /// accuracy.
 pub struct TrainedPipeline<B: AutodiffBackend = DefaultBackend> {
-    dataset: Dataset,
-    prepared: Option<Dataset>,
+    /// All cells as the model sees them (log1p applied in place when it applies).
+    input: Dataset,
+    log1p: bool,
     split: TrainTestSplit,
     model: TrainedModel<B>,
     train_accuracy: f64,
@@ -186,14 +187,17 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         &self.model
     }
 
-    /// All cells (training and test), as given.
+    /// All cells (training and test): the same as [`TrainedPipeline::model_input`]. The
+    /// pipeline keeps one copy of the cells, so when log1p applies (see
+    /// [`TrainedPipeline::log1p_applied`]) these are the log1p values, not the raw ones; apply
+    /// `exp(x) − 1` to get the raw values back.
     pub fn dataset(&self) -> &Dataset {
-        &self.dataset
+        &self.input
     }
 
     /// All cells as the model sees them: after log1p if it was applied, else as given.
     pub fn model_input(&self) -> &Dataset {
-        self.prepared.as_ref().unwrap_or(&self.dataset)
+        &self.input
     }
 
     /// The train/test split (cell indices into [`TrainedPipeline::dataset`]).
@@ -208,7 +212,7 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
 
     /// Whether log1p was applied before scaling.
     pub fn log1p_applied(&self) -> bool {
-        self.prepared.is_some()
+        self.log1p
     }
 
     /// Applies the pipeline's preprocessing to other cells (raw values of the model's genes),
@@ -319,30 +323,52 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     /// against the true labels, and the silhouette of the true labels in the embedding.
     pub fn embedding_quality(&self, seed: u64) -> Result<EmbeddingQuality> {
         let embedding = self.embedding()?;
-        let labels = self.dataset.require_labels()?;
+        let labels = self.input.require_labels()?;
         EmbeddingQuality::of(
             &embedding,
-            self.dataset.n_cells(),
+            self.input.n_cells(),
             self.model.embedding_size(),
             labels,
             seed,
         )
     }
 
-    /// The paper's SVM top-k protocol (and PCC redundancy) for `panel` on all cells as given.
+    /// The paper's SVM top-k protocol (and PCC redundancy) for `panel` on all cells as the
+    /// model sees them ([`TrainedPipeline::model_input`], as `kratos reproduce` evaluates).
     /// The panel's classes are matched to the data's by name.
     pub fn evaluate(
         &self,
         panel: &GenePanel,
         params: &PanelEvaluationParams,
     ) -> Result<PanelEvaluation> {
-        evaluate_panel_with_progress(&self.dataset, panel, params, |_, _| {})
+        evaluate_panel_with_progress(&self.input, panel, params, |_, _| {})
     }
 
     /// Runs a [`Preset`] (e.g. [`Preset::default`], the `kratos` panel) on this pipeline's
     /// training cells, explaining all cells. The preset trains its own models.
+    ///
+    /// With the pipeline's own preprocessing (the usual case) the preset runs on the cells the
+    /// pipeline holds, without a copy. A preset with another preprocessing needs the raw values:
+    /// that works when the pipeline left the cells as given, and is an error when the pipeline
+    /// applied log1p.
     pub fn run_preset(&self, preset: &Preset) -> Result<PresetRun<B>> {
-        let train = self.dataset.select_cells(&self.split.train);
-        Ok(preset.run::<B>(&train, &self.dataset, self.model.device())?)
+        let device = self.model.device();
+        if preset.preprocessing == self.preprocessing {
+            // Same setting, same training cells: the preset would decide as the pipeline did.
+            return Ok(preset.run_prepared::<B>(
+                &self.input,
+                &self.split.train,
+                self.log1p,
+                device,
+            )?);
+        }
+        if self.log1p {
+            return Err(Error::Pipeline(format!(
+                "the preset's preprocessing ({:?}) differs from the pipeline's ({:?}), which has                  already replaced the cells by their log1p: give the preset the pipeline's                  preprocessing (`preset.with_preprocessing(...)`) or train the pipeline with                  the preset's",
+                preset.preprocessing, self.preprocessing
+            )));
+        }
+        let train = self.input.select_cells(&self.split.train);
+        Ok(preset.run::<B>(&train, &self.input, device)?)
     }
 }

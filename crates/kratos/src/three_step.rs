@@ -10,7 +10,7 @@ use kratos_explain::{GenePanel, WilcoxonParams, wilcoxon_test};
 use linfa::DatasetBase;
 use linfa::traits::{Fit, Predict};
 use linfa_reduction::Pca;
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 
 use crate::{Error, Result};
 
@@ -70,27 +70,56 @@ pub fn pca(
         return None;
     }
     // Per-column standardisation (zero mean, unit variance; constant columns become 0), as
-    // scanpy's `pp.scale` before PCA.
-    let mut x = Array2::from_shape_fn((n, dims), |(i, j)| values[i * dims + j] as f64);
-    for mut col in x.columns_mut() {
-        let mean = col.mean().unwrap_or(0.0);
-        let sd = col
-            .mapv(|v| (v - mean).powi(2))
-            .mean()
-            .unwrap_or(0.0)
-            .sqrt();
-        col.mapv_inplace(|v| if sd > 0.0 { (v - mean) / sd } else { 0.0 });
+    // scanpy's `pp.scale` before PCA. Column statistics come from one pass over `values`;
+    // standardised rows are made only for the fitted rows and then chunk by chunk for the
+    // projection, so no f64 copy of the whole matrix is held (atlas-sized inputs).
+    let mut mean = vec![0.0f64; dims];
+    for row in values.chunks_exact(dims) {
+        for (m, &v) in mean.iter_mut().zip(row) {
+            *m += v as f64;
+        }
     }
-    let fit = x.select(Axis(0), fit_rows);
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let mut sd = vec![0.0f64; dims];
+    for row in values.chunks_exact(dims) {
+        for ((s, &v), m) in sd.iter_mut().zip(row).zip(&mean) {
+            *s += (v as f64 - m).powi(2);
+        }
+    }
+    sd.iter_mut().for_each(|s| *s = (*s / n as f64).sqrt());
+    let standardised = |rows: &mut dyn Iterator<Item = usize>, count: usize| {
+        let mut x = Array2::zeros((count, dims));
+        for (mut out, r) in x.rows_mut().into_iter().zip(rows) {
+            for (j, o) in out.iter_mut().enumerate() {
+                let v = values[r * dims + j] as f64;
+                *o = if sd[j] > 0.0 {
+                    (v - mean[j]) / sd[j]
+                } else {
+                    0.0
+                };
+            }
+        }
+        x
+    };
+    if fit_rows.iter().any(|&r| r >= n) {
+        return None;
+    }
+    let fit = standardised(&mut fit_rows.iter().copied(), fit_rows.len());
     let k = components.min(dims).min(fit_rows.len().saturating_sub(1));
     if k == 0 {
         return None;
     }
     let model = Pca::params(k).fit(&DatasetBase::from(fit)).ok()?;
-    let y: Array2<f64> = model.predict(&x);
-    // linfa may return fewer components than asked when the data have lower rank.
-    let d = y.ncols();
-    let out: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+    const CHUNK: usize = 4096;
+    let mut out: Vec<f32> = Vec::new();
+    let mut d = 0;
+    for start in (0..n).step_by(CHUNK) {
+        let end = (start + CHUNK).min(n);
+        let y: Array2<f64> = model.predict(&standardised(&mut (start..end), end - start));
+        // linfa may return fewer components than asked when the data have lower rank.
+        d = y.ncols();
+        out.extend(y.iter().map(|&v| v as f32));
+    }
     (d > 0 && out.len() == n * d && out.iter().all(|v| v.is_finite())).then_some((out, d))
 }
 

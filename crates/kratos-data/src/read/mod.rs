@@ -140,6 +140,10 @@ pub fn read_csv(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Dataset> {
 /// Reads a 10x Genomics matrix folder and makes it dense after applying
 /// [`ReadOptions::genes`]. See [`read_10x_sparse`].
 pub fn read_10x(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<Dataset> {
+    if opts.gene_subset().is_none() {
+        // All genes: parse straight into the dense matrix (one copy in memory).
+        return tenx::read_10x_dense(folder.as_ref(), opts);
+    }
     read_10x_sparse(folder, opts)?.into_dataset()
 }
 

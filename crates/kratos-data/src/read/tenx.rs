@@ -9,7 +9,7 @@ use super::delimited::parse_value;
 use super::input::{TextInput, open_text, read_all_text, read_error};
 use super::make_unique;
 use super::options::ReadOptions;
-use crate::{DataError, Result, SparseDataset, SparseMatrix};
+use crate::{DataError, Dataset, Result, SparseDataset, SparseMatrix};
 
 /// The first of `names` that exists in `folder`, or a [`DataError::MissingFile`].
 fn find_file(folder: &Path, names: &[&str]) -> Result<PathBuf> {
@@ -82,7 +82,40 @@ fn parse_index(token: &[u8], path: &Path, line: u64, column: usize, what: &str) 
 /// At most this many MatrixMarket entries are allocated before they are read.
 const MAX_PREALLOCATED_ENTRIES: usize = 1 << 22;
 
+/// Parses a MatrixMarket coordinate file into a [`Coordinates`] set of triplets.
 fn read_matrix_market(path: &Path, counts: bool) -> Result<Coordinates> {
+    parse_matrix_market(
+        path,
+        counts,
+        |n_rows, n_cols, nnz| {
+            Ok(Coordinates {
+                n_rows,
+                n_cols,
+                // The announced count is not trusted for the allocation (a corrupt size line
+                // could ask for terabytes); the vectors grow past this as entries arrive.
+                rows: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
+                cols: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
+                values: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
+            })
+        },
+        |c, i, j, v| {
+            c.rows.push(i);
+            c.cols.push(j);
+            c.values.push(v);
+        },
+    )
+}
+
+/// Parses a MatrixMarket coordinate file: `start(n_rows, n_cols, announced entries)` makes the
+/// receiver once the size line is read (it may refuse, e.g. a size that does not match the
+/// features), then `push(receiver, row, column, value)` gets every entry, 0-based, in file
+/// order. Errors name the line and field of any bad entry.
+fn parse_matrix_market<S>(
+    path: &Path,
+    counts: bool,
+    start: impl FnOnce(usize, usize, usize) -> Result<S>,
+    mut push: impl FnMut(&mut S, u32, u32, f32),
+) -> Result<S> {
     let TextInput { mut reader, gzip } = open_text(path)?;
     let mut buf = Vec::with_capacity(128);
     let mut line: u64 = 0;
@@ -186,15 +219,8 @@ fn read_matrix_market(path: &Path, counts: bool) -> Result<Coordinates> {
             format!("line {line}: matrix too large"),
         ));
     }
-    let mut c = Coordinates {
-        n_rows,
-        n_cols,
-        // The announced count is not trusted for the allocation (a corrupt size line could
-        // ask for terabytes); the vectors grow past this as entries actually arrive.
-        rows: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
-        cols: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
-        values: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
-    };
+    let mut receiver = start(n_rows, n_cols, nnz)?;
+    let mut entries = 0usize;
     let want_fields = if pattern { 2 } else { 3 };
     while next_line(&mut buf, &mut line)? {
         if buf.first() == Some(&b'%') || buf.iter().all(u8::is_ascii_whitespace) {
@@ -230,39 +256,37 @@ fn read_matrix_market(path: &Path, counts: bool) -> Result<Coordinates> {
             Some(t) => parse_value(t, counts)
                 .map_err(|p| DataError::bad_value(path, line, 3, "value", p.describe(t)))?,
         };
-        if c.values.len() == nnz {
+        if entries == nnz {
             return Err(DataError::format(
                 path,
                 format!("line {line}: more entries than the {nnz} announced on the size line"),
             ));
         }
-        c.rows.push((i - 1) as u32);
-        c.cols.push((j - 1) as u32);
-        c.values.push(v);
+        push(&mut receiver, (i - 1) as u32, (j - 1) as u32, v);
+        entries += 1;
     }
-    if c.values.len() != nnz {
+    if entries != nnz {
         return Err(DataError::format(
             path,
             format!(
-                "the size line announces {nnz} entries but the file has {} (truncated?)",
-                c.values.len()
+                "the size line announces {nnz} entries but the file has {entries} (truncated?)"
             ),
         ));
     }
-    Ok(c)
+    Ok(receiver)
 }
 
-/// Reads a 10x Genomics matrix folder as a sparse cells x genes data set.
-///
-/// Needs `matrix.mtx` (MatrixMarket coordinate, genes x cells, real or integer values),
-/// `barcodes.tsv` (cell ids, first column) and `features.tsv` (or `genes.tsv`), each
-/// optionally gzipped (`.gz`). Gene names are the feature file's second column (gene symbol)
-/// when present, else its first; repeated names are made unique the way scanpy's
-/// `var_names_make_unique` does (see [`super::make_unique`]). Labels come from
-/// [`ReadOptions::label_file`] or [`ReadOptions::labels_from_cell_ids`]; the gene subset of
-/// [`ReadOptions::genes`] is applied.
-pub fn read_10x_sparse(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<SparseDataset> {
-    let folder = folder.as_ref();
+/// The files of a 10x folder with its cell ids and (unique) gene names.
+struct TenXFolder {
+    matrix_path: PathBuf,
+    barcodes_path: PathBuf,
+    features_path: PathBuf,
+    cell_ids: Vec<String>,
+    gene_names: Vec<String>,
+}
+
+/// Finds the three files of a 10x folder and reads barcodes and features.
+fn open_10x(folder: &Path, opts: &ReadOptions) -> Result<TenXFolder> {
     opts.check()?;
     if opts.label_key_name().is_some() {
         return Err(DataError::Invalid(
@@ -316,6 +340,33 @@ pub fn read_10x_sparse(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<S
         .collect();
     make_unique(&mut gene_names);
 
+    Ok(TenXFolder {
+        matrix_path,
+        barcodes_path,
+        features_path,
+        cell_ids,
+        gene_names,
+    })
+}
+
+/// Reads a 10x Genomics matrix folder as a sparse cells x genes data set.
+///
+/// Needs `matrix.mtx` (MatrixMarket coordinate, genes x cells, real or integer values),
+/// `barcodes.tsv` (cell ids, first column) and `features.tsv` (or `genes.tsv`), each
+/// optionally gzipped (`.gz`). Gene names are the feature file's second column (gene symbol)
+/// when present, else its first; repeated names are made unique the way scanpy's
+/// `var_names_make_unique` does (see [`super::make_unique`]). Labels come from
+/// [`ReadOptions::label_file`] or [`ReadOptions::labels_from_cell_ids`]; the gene subset of
+/// [`ReadOptions::genes`] is applied.
+pub fn read_10x_sparse(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<SparseDataset> {
+    let folder = folder.as_ref();
+    let TenXFolder {
+        matrix_path,
+        barcodes_path,
+        features_path,
+        cell_ids,
+        gene_names,
+    } = open_10x(folder, opts)?;
     let coords = read_matrix_market(&matrix_path, opts.expects_counts())?;
     if coords.n_rows != gene_names.len() {
         return Err(DataError::format(
@@ -367,6 +418,63 @@ pub fn read_10x_sparse(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<S
     super::attach_sparse_labels(data, opts, &barcodes_path)
 }
 
+/// Reads a 10x Genomics matrix folder straight into a dense cells x genes data set, without
+/// the sparse intermediate: the entries are written into the dense matrix as they are parsed
+/// (repeated entries summed, as scipy does), so reading holds one matrix. Used by
+/// [`super::read_10x`] when no gene subset is asked for; same files, checks and errors as
+/// [`read_10x_sparse`].
+pub(crate) fn read_10x_dense(folder: &Path, opts: &ReadOptions) -> Result<Dataset> {
+    let TenXFolder {
+        matrix_path,
+        barcodes_path,
+        features_path,
+        cell_ids,
+        gene_names,
+    } = open_10x(folder, opts)?;
+    let (n_cells, n_genes) = (cell_ids.len(), gene_names.len());
+    let values = parse_matrix_market(
+        &matrix_path,
+        opts.expects_counts(),
+        |n_rows, n_cols, _| {
+            if n_rows != n_genes {
+                return Err(DataError::format(
+                    &matrix_path,
+                    format!(
+                        "the matrix has {n_rows} rows (genes) but {} lists {n_genes} features",
+                        features_path.display(),
+                    ),
+                ));
+            }
+            if n_cols != n_cells {
+                return Err(DataError::format(
+                    &matrix_path,
+                    format!(
+                        "the matrix has {n_cols} columns (cells) but {} lists {n_cells} barcodes",
+                        barcodes_path.display(),
+                    ),
+                ));
+            }
+            let size = n_cells.checked_mul(n_genes).ok_or_else(|| {
+                DataError::format(&matrix_path, "the dense matrix would be too large")
+            })?;
+            let mut values: Vec<f32> = Vec::new();
+            values.try_reserve_exact(size).map_err(|_| {
+                DataError::format(
+                    &matrix_path,
+                    format!(
+                        "a dense {n_cells} x {n_genes} matrix does not fit in memory; read it sparse (read_10x_sparse) and select genes first"
+                    ),
+                )
+            })?;
+            values.resize(size, 0.0);
+            Ok(values)
+        },
+        |values, gene, cell, v| values[cell as usize * n_genes + gene as usize] += v,
+    )?;
+    let ds = Dataset::new(values, cell_ids, gene_names)?;
+    super::attach_dense_labels(ds, opts, &barcodes_path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,5 +500,36 @@ mod tests {
         .unwrap();
         let ds = read_10x_sparse(d, &ReadOptions::new()).unwrap();
         assert_eq!(ds.matrix().to_dense(), vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn dense_reading_equals_sparse_reading_then_densifying() {
+        // Entries out of cell order and one (gene, cell) repeated: both readers must sum it.
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("matrix.mtx"),
+            "%%MatrixMarket matrix coordinate real general\n3 3 5\n2 3 1.5\n1 1 2\n3 2 4\n1 1 0.5\n2 1 3\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("barcodes.tsv"), "a\nb\nc\n").unwrap();
+        std::fs::write(d.join("genes.tsv"), "g1\ng2\ng3\n").unwrap();
+        let opts = ReadOptions::new();
+        let dense = read_10x_dense(d, &opts).unwrap();
+        assert_eq!(
+            dense,
+            read_10x_sparse(d, &opts).unwrap().into_dataset().unwrap()
+        );
+        assert_eq!(
+            dense.values(),
+            &[2.5, 3.0, 0.0, 0.0, 0.0, 4.0, 0.0, 1.5, 0.0]
+        );
+        // Size mismatches are found from the size line, before any entry is stored.
+        std::fs::write(d.join("barcodes.tsv"), "a\nb\n").unwrap();
+        let err = read_10x_dense(d, &opts).unwrap_err().to_string();
+        assert!(
+            err.contains("3 columns (cells)") && err.contains("2 barcodes"),
+            "{err}"
+        );
     }
 }

@@ -97,11 +97,14 @@ proptest! {
         let ds = Dataset::from_matrix(values, n_cells, n_genes).unwrap()
             .with_labels(Labels::from_names(&names).unwrap()).unwrap();
         let split = stratified_split(ds.labels().unwrap(), 0.4, seed);
-        let train = match split {
-            Ok(s) => ds.select_cells(&s.train),
-            Err(_) => ds.clone(), // a class with a single cell: fit on everything
+        let rows: Vec<usize> = match split {
+            Ok(s) => s.train,
+            Err(_) => (0..n_cells).collect(), // a class with a single cell: fit on everything
         };
+        let train = ds.select_cells(&rows);
         let scaler = MinMaxScaler::fit(&train).unwrap();
+        // Fitting on row indices of the whole set is the same as fitting on a copy.
+        prop_assert_eq!(&MinMaxScaler::fit_cells(&ds, &rows).unwrap(), &scaler);
         let scaled = scaler.transform(&train).unwrap();
         prop_assert!(scaled.values().iter().all(|v| (0.0..=1.0).contains(v)),
             "{:?}", scaled.values());

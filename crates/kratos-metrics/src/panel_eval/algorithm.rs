@@ -79,7 +79,7 @@ fn candidates(n_iter: usize, seed: u64) -> Vec<Candidate> {
     let gamma = Exp::new(1.0f64 / 0.1).expect("positive rate");
     (0..n_iter)
         .map(|_| Candidate {
-            // Exponential draws are positive; the floor only guards linfa's C > 0 check.
+            // Exponential draws are positive; the floor only guards libsvm's C > 0 check.
             c: c.sample(&mut rng).max(1e-12),
             gamma: gamma.sample(&mut rng).max(1e-12),
         })
@@ -88,7 +88,6 @@ fn candidates(n_iter: usize, seed: u64) -> Vec<Candidate> {
 
 /// Everything one (class, k) task needs.
 struct Problem<'a> {
-    features: Array2<f64>,
     distances: SquaredDistances,
     y: &'a [bool],
 }
@@ -98,7 +97,7 @@ impl Problem<'_> {
     /// `fold.test`.
     fn score(&self, fold: &Fold, candidate: Candidate) -> Result<f64> {
         let svm = fit_rbf_svm(
-            &self.features,
+            &self.distances,
             &fold.train,
             self.y,
             candidate.c,
@@ -165,8 +164,8 @@ impl Problem<'_> {
 /// 4. the best candidate refitted on the outer training split; its decision values on the
 ///    outer test split give the fold's AUROC; the class's AUROC at k is the mean over folds.
 ///
-/// The SVM is linfa-svm's C-SVC with an RBF kernel and class-balanced C (scikit-learn's
-/// `SVC(kernel="rbf", class_weight="balanced")`). Fits run in parallel (rayon) over outer
+/// The SVM is libsvm's C-SVC (libsvm-rs) with an RBF kernel and class-balanced C, as
+/// scikit-learn's `SVC(kernel="rbf", class_weight="balanced")`. Fits run in parallel (rayon) over outer
 /// folds, candidates and inner folds; classes and k run one after another so that only one
 /// cell-by-cell distance matrix is held at a time. Every random choice is seeded from
 /// `params.seed` and the task's coordinates, so results do not depend on the thread count.
@@ -234,10 +233,8 @@ pub fn evaluate_panel_with_progress(
         for (ki, &k) in ks.iter().enumerate() {
             let top = &rankings[c][..k.min(rankings[c].len())];
             let features = Array2::from_shape_fn((n_cells, top.len()), |(i, j)| columns[top[j]][i]);
-            let distances = SquaredDistances::new(&features);
             let problem = Problem {
-                features,
-                distances,
+                distances: SquaredDistances::new(&features),
                 y: &y,
             };
             let per_fold: Vec<f64> = outer

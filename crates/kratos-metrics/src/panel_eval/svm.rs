@@ -1,9 +1,16 @@
-//! The RBF support vector machine of the protocol: linfa-svm, set up as scikit-learn's
-//! `SVC(kernel="rbf", class_weight="balanced")`.
+//! The RBF support vector machine of the protocol: libsvm's C-SVC (the `libsvm-rs` port, the
+//! solver scikit-learn's `SVC` wraps), set up as `SVC(kernel="rbf", class_weight="balanced")`,
+//! on a kernel computed from distances shared by every fit.
+//!
+//! Why libsvm-rs and not linfa-svm (which the crate used first): the protocol fits 183 SVMs per
+//! (class, k) on subsets of the same cells, so the squared distances between cells are computed
+//! once and each fit only needs exp(−γ d²). libsvm takes such a precomputed kernel; linfa-svm
+//! 0.8.1 always rebuilds its kernel matrix from the features (75% of the evaluation's time in
+//! `perf`) and its shrinking heuristic indexes out of bounds on some of these problems. With
+//! libsvm-rs the one-class benchmark went from 163 s to the time in docs/performance.md.
 
-use linfa::prelude::*;
-use linfa_svm::Svm;
-use ndarray::{Array1, Array2, Axis};
+use libsvm_rs::{KernelType, SvmNode, SvmParameter, SvmProblem, SvmType};
+use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::{MetricsError, Result};
@@ -11,9 +18,8 @@ use crate::{MetricsError, Result};
 /// Squared euclidean distances between all cells of a feature matrix, computed once per
 /// (class, k) and shared by every fit's decision function.
 ///
-/// linfa-svm predicts by recomputing the kernel between each test cell and every support
-/// vector over all k features; with the distances at hand a decision value costs one `exp`
-/// per support vector instead.
+/// Every fit's kernel and every decision value come from these distances: one `exp` per pair
+/// instead of a pass over the k features.
 pub(crate) struct SquaredDistances {
     n: usize,
     values: Vec<f64>,
@@ -63,7 +69,7 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// A fitted RBF SVM: the support vectors (as cell indices of the feature matrix) with their
-/// signed dual coefficients, the offset ρ and γ.
+/// signed dual coefficients (positive: in the class), the offset ρ and γ.
 #[derive(Debug, Clone)]
 pub(crate) struct RbfSvm {
     support: Vec<(usize, f64)>,
@@ -71,73 +77,118 @@ pub(crate) struct RbfSvm {
     gamma: f64,
 }
 
-/// linfa's kernel value exp(−‖x − y‖² / eps) for the RBF kernel exp(−γ‖x − y‖²) of
-/// scikit-learn: eps = 1 / γ. (linfa documents its Gaussian kernel as exp(−norm(x − x')/eps);
-/// the code squares the norm.)
-pub(crate) fn linfa_gaussian_eps(gamma: f64) -> f64 {
-    1.0 / gamma
-}
+/// libsvm's solver tolerance (scikit-learn's `tol=1e-3`).
+const TOLERANCE: f64 = 1e-3;
 
-/// Fits an RBF SVM with penalty `c` and kernel width `gamma` on the cells `rows` of `x`
-/// (`y[cell]`: in the class), with class-balanced weights.
+/// Fits an RBF SVM with penalty `c` and kernel width `gamma` on the cells `rows` (`y[cell]`:
+/// in the class), with class-balanced weights, from the squared distances between cells.
 ///
-/// scikit-learn's `class_weight="balanced"` multiplies C of each class by n / (2 · n_class).
-/// linfa-svm has no class weights, but its `pos_neg_weights(c_pos, c_neg)` sets the box
-/// constraint of each class separately, which is the same thing: C₊ = C·n/(2n₊),
-/// C₋ = C·n/(2n₋). The solver tolerance is libsvm's (scikit-learn's `tol=1e-3`; linfa's own
-/// default 1e-7 is about ten times slower for the same AUROC to three decimals). Shrinking
-/// stays off: linfa-svm 0.8.1 indexes out of bounds with it on some of these problems.
+/// scikit-learn's `class_weight="balanced"` multiplies C of each class by n / (2 · n_class);
+/// libsvm's per-label weights do the same: C₊ = C·n/(2n₊), C₋ = C·n/(2n₋). Tolerance 1e-3 and
+/// shrinking on, as scikit-learn. The kernel goes in precomputed (libsvm's format: each row
+/// starts with its 1-based serial number, then K(row, j) for every training cell j).
 pub(crate) fn fit_rbf_svm(
-    x: &Array2<f64>,
+    distances: &SquaredDistances,
     rows: &[usize],
     y: &[bool],
     c: f64,
     gamma: f64,
 ) -> Result<RbfSvm> {
-    let targets: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
-    let n = targets.len() as f64;
-    let positives = targets.iter().filter(|&&v| v).count() as f64;
-    let negatives = n - positives;
-    if positives == 0.0 || negatives == 0.0 {
+    let positives = rows.iter().filter(|&&i| y[i]).count();
+    let negatives = rows.len() - positives;
+    if positives == 0 || negatives == 0 {
         return Err(MetricsError::InvalidInput(
             "an SVM training split holds cells of one side only".into(),
         ));
     }
-    let dataset = DatasetBase::new(x.select(Axis(0), rows), Array1::from(targets));
-    let params = Svm::<f64, bool>::params()
-        .eps(1e-3)
-        .shrinking(false)
-        .pos_neg_weights(c * n / (2.0 * positives), c * n / (2.0 * negatives))
-        .gaussian_kernel(linfa_gaussian_eps(gamma));
-    // A panic inside the solver must not take the caller down: report it as an error.
-    let model = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| params.fit(&dataset)))
-        .map_err(|_| MetricsError::Model(format!("the SVM solver failed (C {c}, gamma {gamma})")))?
-        .map_err(|e| MetricsError::Model(format!("SVM (C {c}, gamma {gamma}): {e}")))?;
-    // linfa keeps the coefficients of all training cells (signed by side) and treats those
-    // below 100·ε as zero when predicting; so do we.
-    let threshold = 100.0 * f64::EPSILON;
-    let support = rows
+    if !(c > 0.0 && c.is_finite() && gamma > 0.0 && gamma.is_finite()) {
+        return Err(MetricsError::InvalidInput(format!(
+            "SVM parameters must be positive and finite (C {c}, gamma {gamma})"
+        )));
+    }
+    let instances: Vec<Vec<SvmNode>> = rows
         .iter()
-        .zip(&model.alpha)
-        .filter(|(_, a)| a.abs() > threshold)
-        .map(|(&cell, &a)| (cell, a))
+        .enumerate()
+        .map(|(a, &cell)| {
+            let mut row = Vec::with_capacity(rows.len() + 1);
+            row.push(SvmNode {
+                index: 0,
+                value: (a + 1) as f64,
+            });
+            row.extend(rows.iter().enumerate().map(|(b, &other)| SvmNode {
+                index: (b + 1) as i32,
+                value: (-gamma * distances.get(cell, other)).exp(),
+            }));
+            row
+        })
+        .collect();
+    let problem = SvmProblem {
+        labels: rows
+            .iter()
+            .map(|&i| if y[i] { 1.0 } else { -1.0 })
+            .collect(),
+        instances,
+    };
+    let n = rows.len() as f64;
+    let param = SvmParameter {
+        svm_type: SvmType::CSvc,
+        kernel_type: KernelType::Precomputed,
+        c,
+        weight: vec![
+            (1, n / (2.0 * positives as f64)),
+            (-1, n / (2.0 * negatives as f64)),
+        ],
+        eps: TOLERANCE,
+        shrinking: true,
+        // Enough for every row of the kernel of these problems (Q is cached as f32).
+        cache_size: (4.0 * n * n / 1e6).max(1.0),
+        ..SvmParameter::default()
+    };
+    libsvm_rs::check_parameter(&problem, &param)
+        .map_err(|e| MetricsError::Model(format!("SVM (C {c}, gamma {gamma}): {e}")))?;
+    // libsvm-rs reports progress on stderr unless told to be quiet.
+    libsvm_rs::set_quiet(true);
+    // A panic inside the solver must not take the caller down: report it as an error.
+    let model = std::panic::catch_unwind(|| libsvm_rs::train::svm_train(&problem, &param))
+        .map_err(|_| {
+            MetricsError::Model(format!("the SVM solver failed (C {c}, gamma {gamma})"))
+        })?;
+    // libsvm's decision value is positive for its first label (the label of the first
+    // training cell); turn it so that positive means in the class.
+    let sign = if model.label.first() == Some(&1) {
+        1.0
+    } else {
+        -1.0
+    };
+    let coefficients = model.sv_coef.first().map(Vec::as_slice).unwrap_or(&[]);
+    let support = model
+        .sv_indices
+        .iter()
+        .zip(coefficients)
+        .map(|(&serial, &a)| (rows[serial - 1], sign * a))
         .collect();
     Ok(RbfSvm {
         support,
-        rho: model.rho,
+        rho: sign * model.rho.first().copied().unwrap_or(0.0),
         gamma,
     })
 }
 
 impl RbfSvm {
-    /// The decision value of cell `cell` (positive: in the class), as linfa's
-    /// `weighted_sum(x) − rho` and scikit-learn's `decision_function`.
+    /// The decision value of cell `cell` (positive: in the class), as scikit-learn's
+    /// `decision_function`: Σ αᵢyᵢ K(svᵢ, cell) − ρ.
     pub fn decision(&self, distances: &SquaredDistances, cell: usize) -> f64 {
         self.support
             .iter()
             .map(|&(sv, a)| a * (-self.gamma * distances.get(sv, cell)).exp())
             .sum::<f64>()
             - self.rho
+    }
+
+    /// Number of support vectors.
+    #[cfg(test)]
+    pub fn support_vectors(&self) -> usize {
+        self.support.len()
     }
 }
 
@@ -157,34 +208,65 @@ mod tests {
     }
 
     #[test]
-    fn gamma_maps_to_the_rbf_kernel_of_scikit_learn() {
-        // Our decision values use exp(−γ‖x − y‖²) directly; linfa's come from its own kernel
-        // with eps = 1/γ. They agree only if the mapping is right.
+    fn precomputed_kernel_matches_libsvm_on_the_features() {
+        // libsvm's own RBF kernel on the features (sparse nodes, gamma as given) must give
+        // the decision values our precomputed exp(−γ d²) gives: this checks the kernel, γ,
+        // the class weights and the sign turn together.
         let (x, y) = problem();
-        let rows: Vec<usize> = (0..40).collect();
+        let rows: Vec<usize> = (1..41).collect();
         let distances = SquaredDistances::new(&x);
+        let nodes = |i: usize| -> Vec<SvmNode> {
+            (0..x.ncols())
+                .map(|j| SvmNode {
+                    index: j as i32 + 1,
+                    value: x[[i, j]],
+                })
+                .collect()
+        };
+        let n = rows.len() as f64;
+        let positives = rows.iter().filter(|&&i| y[i]).count() as f64;
         for gamma in [0.05, 0.7, 3.0] {
-            let ours = fit_rbf_svm(&x, &rows, &y, 10.0, gamma).unwrap();
-            let targets = Array1::from(rows.iter().map(|&i| y[i]).collect::<Vec<_>>());
-            let linfa = Svm::<f64, bool>::params()
-                .eps(1e-3)
-                .pos_neg_weights(10.0 * 40.0 / 20.0, 10.0 * 40.0 / 60.0)
-                .gaussian_kernel(linfa_gaussian_eps(gamma))
-                .fit(&DatasetBase::new(x.select(Axis(0), &rows), targets))
-                .unwrap();
-            for cell in 40..60 {
-                let expected = linfa.weighted_sum(&x.row(cell)) - linfa.rho;
+            let ours = fit_rbf_svm(&distances, &rows, &y, 10.0, gamma).unwrap();
+            let problem = SvmProblem {
+                labels: rows
+                    .iter()
+                    .map(|&i| if y[i] { 1.0 } else { -1.0 })
+                    .collect(),
+                instances: rows.iter().map(|&i| nodes(i)).collect(),
+            };
+            let param = SvmParameter {
+                kernel_type: KernelType::Rbf,
+                gamma,
+                c: 10.0,
+                weight: vec![
+                    (1, n / (2.0 * positives)),
+                    (-1, n / (2.0 * (n - positives))),
+                ],
+                ..SvmParameter::default()
+            };
+            libsvm_rs::set_quiet(true);
+            let model = libsvm_rs::train::svm_train(&problem, &param);
+            assert_eq!(ours.support_vectors(), model.sv_indices.len());
+            for cell in 41..60 {
+                let mut value = [0.0];
+                libsvm_rs::predict::predict_values(&model, &nodes(cell), &mut value);
+                // libsvm's value is positive for its first label.
+                let expected = f64::from(model.label[0]) * value[0];
                 let got = ours.decision(&distances, cell);
-                assert!((got - expected).abs() < 1e-9, "{got} vs {expected}");
+                assert!((got - expected).abs() < 1e-6, "{got} vs {expected}");
             }
-            // And the kernel itself: one support vector's contribution by hand.
-            let (sv, a) = ours.support[0];
-            let d2: f64 = (0..5).map(|j| (x[[sv, j]] - x[[45, j]]).powi(2)).sum();
-            assert!((distances.get(sv, 45) - d2).abs() < 1e-12);
-            let by_hand = a * (-gamma * d2).exp();
-            let via = a * (-d2 / linfa_gaussian_eps(gamma)).exp();
-            assert!((by_hand - via).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn one_sided_splits_and_bad_parameters_are_errors() {
+        let (x, y) = problem();
+        let distances = SquaredDistances::new(&x);
+        let outside: Vec<usize> = (0..60).filter(|&i| !y[i]).collect();
+        assert!(fit_rbf_svm(&distances, &outside, &y, 1.0, 0.1).is_err());
+        let rows: Vec<usize> = (0..40).collect();
+        assert!(fit_rbf_svm(&distances, &rows, &y, 0.0, 0.1).is_err());
+        assert!(fit_rbf_svm(&distances, &rows, &y, 1.0, f64::NAN).is_err());
     }
 
     #[test]
@@ -207,11 +289,11 @@ mod tests {
         for fit in case["fits"].as_array().unwrap() {
             let (c, gamma) = (fit["c"].as_f64().unwrap(), fit["gamma"].as_f64().unwrap());
             let expected: Vec<f64> = serde_json::from_value(fit["decision"].clone()).unwrap();
-            let svm = fit_rbf_svm(&x, &train, &y, c, gamma).unwrap();
+            let svm = fit_rbf_svm(&distances, &train, &y, c, gamma).unwrap();
             for (cell, want) in (40..60).zip(expected) {
                 let got = svm.decision(&distances, cell);
                 worst = worst.max((got - want).abs());
-                // Both solvers stop at a duality gap of 1e-3 (scikit-learn's was run to 1e-6).
+                // Our solver stops at a duality gap of 1e-3 (scikit-learn's was run to 1e-6).
                 assert!(
                     (got - want).abs() < 5e-3,
                     "C {c}, gamma {gamma}, cell {cell}: {got} vs {want}"

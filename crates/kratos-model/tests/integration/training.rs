@@ -5,7 +5,7 @@ use burn::backend::{Autodiff, NdArray};
 use kratos_data::{Dataset, Labels};
 use kratos_model::{
     AutodiffBackend, DefaultBackend, EarlyStoppingConfig, LossKind, ModelError, TrainedModel,
-    TrainingConfig, fit, fit_with_progress,
+    TrainingConfig, fit, fit_cells_with_progress, fit_with_progress,
 };
 
 /// Three noisy classes, 90 cells x 12 genes; class k raises genes 4k..4k+4. Deterministic.
@@ -233,4 +233,37 @@ fn trains_on_a_second_backend_type() {
     let f32_accuracy = train_on::<DefaultBackend>(&Default::default());
     assert!(f64_accuracy > 0.9, "{f64_accuracy}");
     assert!(f32_accuracy > 0.9, "{f32_accuracy}");
+}
+
+#[test]
+fn training_on_row_indices_equals_training_on_a_copy() {
+    // fit_cells_with_progress gathers and scales each batch from the whole matrix; it must
+    // train exactly the model that fit_with_progress trains on the copied rows.
+    let data = toy_data();
+    let rows: Vec<usize> = (0..data.n_cells()).filter(|i| i % 5 != 0).collect();
+    let held_out: Vec<usize> = (0..data.n_cells()).filter(|i| i % 5 == 0).collect();
+    let device = Default::default();
+    let config = small_config();
+    let on_copy =
+        fit_with_progress::<DefaultBackend, _>(&data.select_cells(&rows), &config, &device, |_| {})
+            .unwrap();
+    let on_rows =
+        fit_cells_with_progress::<DefaultBackend, _>(&data, &rows, &config, &device, |_| {})
+            .unwrap();
+    assert_eq!(fingerprint(&on_copy, &data), fingerprint(&on_rows, &data));
+    assert_eq!(on_copy.history(), on_rows.history());
+    let expected = on_copy.accuracy(&data.select_cells(&held_out)).unwrap();
+    assert_eq!(
+        on_rows.accuracy_on_cells(&data, &held_out).unwrap(),
+        expected
+    );
+    // Out-of-range rows are an error, not a panic.
+    let bad =
+        fit_cells_with_progress::<DefaultBackend, _>(&data, &[0, 1, 900], &config, &device, |_| {});
+    assert!(
+        matches!(bad, Err(ModelError::InvalidParameter { name: "cells", .. })),
+        "{:?}",
+        bad.err()
+    );
+    assert!(on_rows.accuracy_on_cells(&data, &[900]).is_err());
 }
