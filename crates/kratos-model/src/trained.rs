@@ -182,27 +182,51 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         ) -> Tensor<B::InnerBackend, 2>,
     ) -> Result<Vec<f32>> {
         self.check_genes(data)?;
-        let (n, g) = data.shape();
+        let n = data.n_cells();
         if let Some(&bad) = cells.iter().find(|&&c| c >= n) {
             return Err(ModelError::invalid(
                 "cells",
                 format!("cell index {bad} is out of range for {n} cells"),
             ));
         }
-        let mut out = Vec::with_capacity(cells.len() * width);
-        for batch in cells.chunks(INFERENCE_BATCH) {
-            let mut values = Vec::with_capacity(batch.len() * g);
-            for &c in batch {
+        let gather = |rows: std::ops::Range<usize>| {
+            let mut values = Vec::with_capacity(rows.len() * data.n_genes());
+            for &c in &cells[rows] {
                 values.extend_from_slice(data.row(c));
             }
             self.scaler.transform_in_place(&mut values)?;
-            let x = Tensor::from_data(TensorData::new(values, [batch.len(), g]), &self.device);
+            Ok(values)
+        };
+        self.map_batches(cells.len(), width, gather, f)
+    }
+
+    /// `f` applied to `n` cells in batches of [`INFERENCE_BATCH`]; `batch(range)` gives the
+    /// scaled values (row-major) of the cells in `range`.
+    fn map_batches(
+        &self,
+        n: usize,
+        width: usize,
+        batch: impl Fn(std::ops::Range<usize>) -> Result<Vec<f32>>,
+        f: impl Fn(
+            &Classifier<B::InnerBackend>,
+            Tensor<B::InnerBackend, 2>,
+        ) -> Tensor<B::InnerBackend, 2>,
+    ) -> Result<Vec<f32>> {
+        let g = self.scaler.n_genes();
+        let mut out = Vec::with_capacity(n * width);
+        for start in (0..n).step_by(INFERENCE_BATCH) {
+            let end = (start + INFERENCE_BATCH).min(n);
+            let x = Tensor::from_data(
+                TensorData::new(batch(start..end)?, [end - start, g]),
+                &self.device,
+            );
             out.extend(tensor_values(f(&self.inference, x)));
         }
         Ok(out)
     }
 
-    fn map_batches(
+    /// `f` applied to already scaled cells (row-major), in batches.
+    fn map_scaled(
         &self,
         scaled: &[f32],
         width: usize,
@@ -211,23 +235,17 @@ impl<B: AutodiffBackend> TrainedModel<B> {
             Tensor<B::InnerBackend, 2>,
         ) -> Tensor<B::InnerBackend, 2>,
     ) -> Vec<f32> {
-        let g = self.scaler.n_genes();
-        let n = scaled.len() / g;
-        let mut out = Vec::with_capacity(n * width);
-        for start in (0..n).step_by(INFERENCE_BATCH) {
-            let end = (start + INFERENCE_BATCH).min(n);
-            let x = Tensor::from_data(
-                TensorData::new(scaled[start * g..end * g].to_vec(), [end - start, g]),
-                &self.device,
-            );
-            out.extend(tensor_values(f(&self.inference, x)));
-        }
-        out
+        let g = self.scaler.n_genes().max(1);
+        let slice =
+            |rows: std::ops::Range<usize>| Ok(scaled[rows.start * g..rows.end * g].to_vec());
+        // The slicing closure cannot fail, so neither can this.
+        self.map_batches(scaled.len() / g, width, slice, f)
+            .unwrap_or_default()
     }
 
     /// Class probabilities of already scaled cells (row-major, `n x n_classes`).
     pub fn probabilities_of_scaled(&self, scaled: &[f32]) -> Vec<f32> {
-        self.map_batches(scaled, self.n_classes(), |net, x| net.probabilities(x))
+        self.map_scaled(scaled, self.n_classes(), |net, x| net.probabilities(x))
     }
 
     /// Class probabilities (`n_cells x n_classes`, row-major) of the cells of `data`.
@@ -281,7 +299,7 @@ impl<B: AutodiffBackend> TrainedModel<B> {
 
     /// The embedding (`n_cells x embedding_size`, row-major) of already scaled cells.
     pub fn embedding_of_scaled(&self, scaled: &[f32]) -> Vec<f32> {
-        self.map_batches(scaled, self.embedding_size(), |net, x| net.embed(x))
+        self.map_scaled(scaled, self.embedding_size(), |net, x| net.embed(x))
     }
 
     /// The embedding (`n_cells x embedding_size`, row-major: the activation of the last hidden
