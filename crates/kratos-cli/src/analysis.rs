@@ -238,8 +238,7 @@ pub fn analyse(
     let map_rows = reduce::stratified_subsample(labels.assignments(), options.map_cells, seed);
     let input = trained.model_input();
     let pca = timings.time("pca", || {
-        kratos::pca(input.values(), n, input.n_genes(), &map_rows, 64)
-            .map(|(values, dims)| Points { values, n, dims })
+        reduce::pca(input.values(), n, input.n_genes(), &map_rows, 64)
     });
     let input_pca = match &pca {
         Some(p) => Some(EmbeddingQuality::of(&p.values, n, p.dims, &labels, seed)?),

@@ -63,14 +63,18 @@ pub fn stratified_subsample(assignments: &[usize], max: usize, seed: u64) -> Vec
 /// The first `components` principal components of the standardised `points`, fitted on the
 /// rows `fit_rows` and applied to all rows ([`kratos::pca`]). `None` if PCA is not defined
 /// (fewer than two varying columns or rows) or the solver fails.
-pub fn pca(points: &Points, fit_rows: &[usize], components: usize) -> Option<Points> {
-    kratos::pca(&points.values, points.n, points.dims, fit_rows, components).map(
-        |(values, dims)| Points {
-            values,
-            n: points.n,
-            dims,
-        },
-    )
+pub fn pca(
+    values: &[f32],
+    n: usize,
+    dims: usize,
+    fit_rows: &[usize],
+    components: usize,
+) -> Option<Points> {
+    kratos::pca(values, n, dims, fit_rows, components).map(|(values, dims)| Points {
+        values,
+        n,
+        dims,
+    })
 }
 
 /// Parameters of a t-SNE map, for the report.
@@ -146,7 +150,7 @@ pub fn tsne(
         init: "PCA, scaled to sd 1e-4",
     };
     let all: Vec<usize> = (0..points.n).collect();
-    let init: Vec<f32> = match pca(points, &all, 2) {
+    let init: Vec<f32> = match pca(&points.values, points.n, points.dims, &all, 2) {
         Some(p) if p.dims == 2 => {
             let sd = (p.values.iter().map(|v| v * v).sum::<f32>() / p.values.len() as f32).sqrt();
             let scale = if sd > 0.0 { 1e-4 / sd } else { 1.0 };
@@ -230,7 +234,7 @@ mod tests {
     fn pca_separates_groups() {
         let (p, labels) = blobs();
         let all: Vec<usize> = (0..p.n).collect();
-        let y = pca(&p, &all, 2).unwrap();
+        let y = pca(&p.values, p.n, p.dims, &all, 2).unwrap();
         assert_eq!((y.n, y.dims), (60, 2));
         // Points of one group are closer to each other than to another group.
         let d = |a: usize, b: usize| {

@@ -485,16 +485,22 @@ fn select_cells(p: &Prepared, n_classes: usize, options: &PanelOptions) -> Vec<V
         }
     }
     if let Some(max) = options.max_cells_per_class {
-        let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-        for m in &mut members {
-            if m.len() > max {
-                m.shuffle(&mut rng);
-                m.truncate(max);
-                m.sort_unstable();
-            }
-        }
+        cap_per_class(&mut members, max, options.seed);
     }
     members
+}
+
+/// Keeps a seeded random `max` of every class's cells (`members[c]`, sorted afterwards) where a
+/// class has more; the classes draw from one generator in class order.
+pub(crate) fn cap_per_class(members: &mut [Vec<usize>], max: usize, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for m in members.iter_mut() {
+        if m.len() > max {
+            m.shuffle(&mut rng);
+            m.truncate(max);
+            m.sort_unstable();
+        }
+    }
 }
 
 /// Runs `explainer` over `cells` (with their classes and contrast classes) in batches and adds

@@ -27,16 +27,12 @@ use std::fmt::Write as _;
 use kratos_data::Dataset;
 use std::borrow::Cow;
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
-
 use kratos_model::{
     AutodiffBackend, LossKind, TrainedModel, TrainingConfig, fit_cells_with_progress,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::panel::require_labels;
+use crate::panel::{cap_per_class, require_labels};
 use crate::{
     Aggregation, CwExplainer, CwMode, CwParams, ExplainError, GenePanel, PanelOptions,
     RedundancyParams, Result, decorrelate, explain_panel,
@@ -78,16 +74,12 @@ impl Preprocessing {
         match self {
             Preprocessing::AsIs => false,
             Preprocessing::Log1p => true,
-            Preprocessing::Log1pIfCounts => {
-                let rows = || {
-                    cells
-                        .iter()
-                        .filter(|&&c| c < data.n_cells())
-                        .map(|&c| data.row(c))
-                };
-                rows().all(|r| r.iter().all(|&v| v >= 0.0 && v.fract() == 0.0))
-                    && rows().any(|r| r.iter().any(|&v| v > 1.0))
-            }
+            Preprocessing::Log1pIfCounts => rows_look_like_counts(|| {
+                cells
+                    .iter()
+                    .filter(|&&c| c < data.n_cells())
+                    .flat_map(|&c| data.row(c).iter().copied())
+            }),
         }
     }
 }
@@ -103,8 +95,12 @@ impl Preprocessing {
 /// # Ok::<(), kratos_data::DataError>(())
 /// ```
 pub fn looks_like_counts(data: &Dataset) -> bool {
-    let values = data.values();
-    values.iter().all(|&v| v >= 0.0 && v.fract() == 0.0) && values.iter().any(|&v| v > 1.0)
+    rows_look_like_counts(|| data.values().iter().copied())
+}
+
+/// The test of [`looks_like_counts`] on the values `values()` yields (called twice).
+fn rows_look_like_counts<I: Iterator<Item = f32>>(values: impl Fn() -> I) -> bool {
+    values().all(|v| v >= 0.0 && v.fract() == 0.0) && values().any(|v| v > 1.0)
 }
 
 /// The units in which a CW perturbation is measured when it becomes a gene's score.
@@ -584,16 +580,14 @@ fn cell_shares(
     let labels = require_labels(data, "explaining a panel")?;
     let mut keep = vec![true; data.n_cells()];
     if let Some(max) = cap {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut by_class = vec![Vec::new(); labels.n_classes()];
         for (i, &c) in labels.assignments().iter().enumerate() {
             by_class[c].push(i);
         }
-        for cells in by_class.iter_mut().filter(|m| m.len() > max) {
-            cells.shuffle(&mut rng);
-            for &i in &cells[max..] {
-                keep[i] = false;
-            }
+        cap_per_class(&mut by_class, max, seed);
+        keep.fill(false);
+        for &i in by_class.iter().flatten() {
+            keep[i] = true;
         }
     }
     let mut seen = vec![0usize; labels.n_classes()];

@@ -364,7 +364,10 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         }
         if self.log1p {
             return Err(Error::Pipeline(format!(
-                "the preset's preprocessing ({:?}) differs from the pipeline's ({:?}), which has                  already replaced the cells by their log1p: give the preset the pipeline's                  preprocessing (`preset.with_preprocessing(...)`) or train the pipeline with                  the preset's",
+                "the preset's preprocessing ({:?}) differs from the pipeline's ({:?}), which has \
+                 already replaced the cells by their log1p: give the preset the pipeline's \
+                 preprocessing (`preset.with_preprocessing(...)`) or train the pipeline with \
+                 the preset's",
                 preset.preprocessing, self.preprocessing
             )));
         }

@@ -70,7 +70,7 @@ pub fn pca(
         return None;
     }
     // Per-column standardisation (zero mean, unit variance; constant columns become 0), as
-    // scanpy's `pp.scale` before PCA. Column statistics come from one pass over `values`;
+    // scanpy's `pp.scale` before PCA. Column statistics come from two passes over `values`;
     // standardised rows are made only for the fitted rows and then chunk by chunk for the
     // projection, so no f64 copy of the whole matrix is held (atlas-sized inputs).
     let mut mean = vec![0.0f64; dims];
