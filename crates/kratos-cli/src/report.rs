@@ -182,10 +182,14 @@ pub struct RoleRow {
 }
 
 /// Versions of kratos and of the libraries it was built with (read from Cargo.lock at build
-/// time by build.rs).
+/// time by build.rs), and which matrix multiply the backend uses (`blas` feature or not).
 pub fn versions() -> BTreeMap<String, String> {
     let mut v = BTreeMap::new();
     v.insert("kratos".to_string(), env!("CARGO_PKG_VERSION").to_string());
+    v.insert(
+        "matrix multiply".to_string(),
+        kratos::model::MATRIX_MULTIPLY.to_string(),
+    );
     for pair in env!("KRATOS_DEPENDENCY_VERSIONS").split(',') {
         if let Some((name, version)) = pair.split_once('=') {
             v.insert(name.to_string(), version.to_string());

@@ -6,6 +6,7 @@ use kratos_model::{AutodiffBackend, TrainedModel, tensor_values};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{CellBatch, ExplainError, Explainer, Result};
@@ -153,30 +154,55 @@ impl<B: AutodiffBackend> Explainer<B> for SmoothGrad {
         self.check()?;
         batch.check(model.n_classes())?;
         let oh = one_hot_tensor(model, batch.classes);
-        let mut rng = ChaCha8Rng::seed_from_u64(batch.seed);
         let sigma: Vec<f32> = batch
             .gene_std
             .iter()
             .map(|s| s * self.noise_level)
             .collect();
-        let mut sum = vec![0f32; batch.values.len()];
-        for _ in 0..self.samples {
-            let noisy: Vec<f32> = batch
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let z: f32 = StandardNormal.sample(&mut rng);
-                    x + sigma[i % batch.n_genes] * z
-                })
-                .collect();
-            let g = class_gradient(model, noisy, batch.n_cells, batch.n_genes, &oh);
-            for (acc, v) in sum.iter_mut().zip(g) {
-                *acc += v;
-            }
+        let (n, g) = (batch.n_cells, batch.n_genes);
+        if n == 0 {
+            return Ok(Vec::new());
         }
-        let n = self.samples as f32;
-        Ok(sum.into_iter().map(|v| v / n).collect())
+        let device = model.device();
+        let network = model.network().clone().valid();
+        let first = network.first_layer();
+        let weight = first.weight.val();
+        // The first layer's pre-activation of x + σ⊙z is that of x plus (σ⊙z)·W₁, and the
+        // input gradient is linear in the first layer's gradient: the samples' first-layer
+        // gradients are summed and multiplied by W₁ᵀ once (see
+        // `Classifier::first_layer_gradient`) — one `cells x genes` product per sample instead
+        // of two.
+        let z_x = first.forward(Tensor::<B::InnerBackend, 2>::from_data(
+            TensorData::new(batch.values.to_vec(), [n, g]),
+            device,
+        ));
+        let mut first_sum: Option<Tensor<B::InnerBackend, 2>> = None;
+        for sample in 0..self.samples {
+            let mut noise = vec![0f32; n * g];
+            // One ChaCha stream per (sample, cell), so the draws are made on all cores and do
+            // not depend on how the work is split between them.
+            noise.par_chunks_mut(g).enumerate().for_each(|(cell, row)| {
+                let mut rng = ChaCha8Rng::seed_from_u64(batch.seed);
+                rng.set_stream((sample * n + cell) as u64);
+                for (v, s) in row.iter_mut().zip(&sigma) {
+                    let z: f32 = StandardNormal.sample(&mut rng);
+                    *v = s * z;
+                }
+            });
+            let noise =
+                Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(noise, [n, g]), device);
+            let pass = network.forward_from_first_layer(z_x.clone() + noise.matmul(weight.clone()));
+            let delta = network.first_layer_gradient(&pass, oh.clone(), None);
+            first_sum = Some(match first_sum {
+                Some(sum) => sum + delta,
+                None => delta,
+            });
+        }
+        let sum = first_sum.expect("at least one sample (checked)");
+        let scale = 1.0 / self.samples as f32;
+        Ok(tensor_values(
+            sum.matmul(weight.transpose()).mul_scalar(scale),
+        ))
     }
 }
 
@@ -242,28 +268,52 @@ impl<B: AutodiffBackend> Explainer<B> for IntegratedGradients {
             IgBaseline::Zero => vec![0.0; g],
             IgBaseline::GeneMean => batch.gene_mean.to_vec(),
         };
-        let mut sum = vec![0f32; batch.values.len()];
+        let n = batch.n_cells;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let difference: Vec<f32> = batch
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x - baseline[i % g])
+            .collect();
+        let device = model.device();
+        let network = model.network().clone().valid();
+        let first = network.first_layer();
+        let weight = first.weight.val();
+        // The path x₀ + t(x − x₀) is linear in t, so the first layer's pre-activation along it
+        // is x₀·W₁ + b₁ + t·(x − x₀)·W₁: two products for all steps instead of one per step.
+        // The input gradient is linear in the first layer's gradient, so the steps' first-layer
+        // gradients are summed and multiplied by W₁ᵀ once (see
+        // `Classifier::first_layer_gradient`).
+        let z_baseline = first.forward(Tensor::<B::InnerBackend, 2>::from_data(
+            TensorData::new(baseline, [1, g]),
+            device,
+        ));
+        let z_difference = Tensor::<B::InnerBackend, 2>::from_data(
+            TensorData::new(difference.clone(), [n, g]),
+            device,
+        )
+        .matmul(weight.clone());
+        let mut first_sum: Option<Tensor<B::InnerBackend, 2>> = None;
         for k in 1..=self.steps {
             let t = k as f32 / self.steps as f32;
-            let point: Vec<f32> = batch
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let b = baseline[i % g];
-                    b + t * (x - b)
-                })
-                .collect();
-            let grad = class_gradient(model, point, batch.n_cells, g, &oh);
-            for (acc, v) in sum.iter_mut().zip(grad) {
-                *acc += v;
-            }
+            let z = z_difference.clone().mul_scalar(t) + z_baseline.clone();
+            let pass = network.forward_from_first_layer(z);
+            let delta = network.first_layer_gradient(&pass, oh.clone(), None);
+            first_sum = Some(match first_sum {
+                Some(sum) => sum + delta,
+                None => delta,
+            });
         }
+        let sum = first_sum.expect("at least one step (checked)");
+        let gradient_sum = tensor_values(sum.matmul(weight.transpose()));
         let m = self.steps as f32;
-        Ok(sum
+        Ok(difference
             .into_iter()
-            .enumerate()
-            .map(|(i, s)| (batch.values[i] - baseline[i % g]) * s / m)
+            .zip(gradient_sum)
+            .map(|(d, s)| d * s / m)
             .collect())
     }
 }

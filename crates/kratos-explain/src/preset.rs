@@ -435,6 +435,7 @@ impl Preset {
             member_seeds: self.member_seeds(),
             preset: self.clone(),
             log1p_applied: None,
+            first_model_reused: None,
         }
     }
 
@@ -463,7 +464,7 @@ impl Preset {
         let train = apply_preprocessing(train, log1p)?;
         let explain_on = apply_preprocessing(explain_on, log1p)?;
         let cells: Vec<usize> = (0..train.n_cells()).collect();
-        self.run_inner(&train, &cells, &explain_on, log1p, device)
+        self.run_inner(&train, &cells, &explain_on, log1p, None, device)
     }
 
     /// [`Preset::run`] on data the caller has already preprocessed the way this preset would
@@ -488,17 +489,53 @@ impl Preset {
                 data.n_cells()
             )));
         }
-        self.run_inner(data, train_cells, data, log1p_applied, device)
+        self.run_inner(data, train_cells, data, log1p_applied, None, device)
     }
 
-    /// The run on preprocessed data: train on `train_cells` of `train_data`, explain
-    /// `explain_on`.
+    /// [`Preset::run_prepared`] when the caller already holds a model trained on the same
+    /// cells (`fit_cells*` on `data` and `train_cells`): if `trained`'s training configuration
+    /// is the preset's first one (its training with the first of [`Preset::member_seeds`]),
+    /// it serves as the first member instead of a second, identical training — training is
+    /// deterministic, so the panel is the one `run_prepared` gives. Otherwise the first member
+    /// is trained as usual. The run's description says which happened
+    /// (`first_model_reused`). `TrainedPipeline::run_preset` in the `kratos` facade uses it.
+    pub fn run_prepared_with_model<B: AutodiffBackend>(
+        &self,
+        data: &Dataset,
+        train_cells: &[usize],
+        log1p_applied: bool,
+        trained: &TrainedModel<B>,
+        device: &B::Device,
+    ) -> Result<PresetRun<B>> {
+        self.check()?;
+        if let Some(&bad) = train_cells.iter().find(|&&c| c >= data.n_cells()) {
+            return Err(ExplainError::InvalidInput(format!(
+                "training cell index {bad} is out of range for {} cells",
+                data.n_cells()
+            )));
+        }
+        let first = self.member_seeds()[0];
+        let reusable = *trained.config() == self.training.clone().with_seed(first)
+            && trained.network().n_genes() == data.n_genes();
+        self.run_inner(
+            data,
+            train_cells,
+            data,
+            log1p_applied,
+            reusable.then_some(trained),
+            device,
+        )
+    }
+
+    /// The run on preprocessed data: train on `train_cells` of `train_data` (the first member
+    /// is `first` when given), explain `explain_on`.
     fn run_inner<B: AutodiffBackend>(
         &self,
         train_data: &Dataset,
         train_cells: &[usize],
         explain_on: &Dataset,
         log1p: bool,
+        first: Option<&TrainedModel<B>>,
         device: &B::Device,
     ) -> Result<PresetRun<B>> {
         let ranges = gene_ranges(train_data, train_cells);
@@ -517,9 +554,19 @@ impl Preset {
             None
         };
         for (member, &seed) in seeds.iter().enumerate() {
-            let config = self.training.clone().with_seed(seed);
-            let model =
-                fit_cells_with_progress::<B, _>(train_data, train_cells, &config, device, |_| {})?;
+            let model = match first {
+                Some(trained) if member == 0 => trained.clone(),
+                _ => {
+                    let config = self.training.clone().with_seed(seed);
+                    fit_cells_with_progress::<B, _>(
+                        train_data,
+                        train_cells,
+                        &config,
+                        device,
+                        |_| {},
+                    )?
+                }
+            };
             let mut panel = match &shares {
                 Some(shares) => explain_panel(
                     &cw,
@@ -554,6 +601,7 @@ impl Preset {
         };
         let mut description = self.description();
         description.log1p_applied = Some(log1p);
+        description.first_model_reused = Some(first.is_some());
         Ok(PresetRun {
             panel: panel.with_method(self.name.clone()),
             models,
@@ -818,6 +866,11 @@ pub struct PresetDescription {
     pub member_seeds: Vec<u64>,
     /// Whether log1p was applied (known after a run; `None` before).
     pub log1p_applied: Option<bool>,
+    /// Whether the first model was one the caller had already trained with the same
+    /// configuration on the same cells ([`Preset::run_prepared_with_model`]) instead of a
+    /// fresh training (known after a run; `None` before).
+    #[serde(default)]
+    pub first_model_reused: Option<bool>,
     /// The full preset.
     pub preset: Preset,
 }

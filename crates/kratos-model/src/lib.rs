@@ -46,5 +46,14 @@ pub use trained::{TrainedModel, TrainingHistory};
 /// The backend used unless a caller picks another: Burn's pure-Rust CPU backend with autodiff.
 pub type DefaultBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
 
+/// The matrix multiply behind [`DefaultBackend`]: `"openblas"` when the crate is built with its
+/// `blas` feature (the system OpenBLAS through ndarray), `"matrixmultiply"` (pure Rust) otherwise.
+/// `kratos run` records it in report.json.
+pub const MATRIX_MULTIPLY: &str = if cfg!(feature = "blas") {
+    "openblas"
+} else {
+    "matrixmultiply"
+};
+
 /// Result alias of this crate.
 pub type Result<T, E = ModelError> = std::result::Result<T, E>;

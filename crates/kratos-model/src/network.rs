@@ -75,7 +75,7 @@ impl<B: Backend> Classifier<B> {
 
     /// Number of input genes.
     pub fn n_genes(&self) -> usize {
-        self.hidden.first().unwrap_or(&self.output).weight.dims()[0]
+        self.first_layer().weight.dims()[0]
     }
 
     /// Number of classes.
@@ -115,13 +115,34 @@ impl<B: Backend> Classifier<B> {
         softmax(self.logits(input), 1)
     }
 
+    /// The first layer (the first hidden layer, or the output layer of a network without
+    /// hidden layers): the only one that sees the genes.
+    pub fn first_layer(&self) -> &Linear<B> {
+        self.hidden.first().unwrap_or(&self.output)
+    }
+
     /// The forward pass of a batch `[cells, genes]`, keeping the hidden activations that
     /// [`Classifier::input_gradient`] needs. Use it on a backend without autodiff (e.g. the
     /// network of [`crate::TrainedModel::network`] after `.valid()`).
     pub fn forward_pass(&self, input: Tensor<B, 2>) -> ForwardPass<B> {
+        self.forward_from_first_layer(self.first_layer().forward(input))
+    }
+
+    /// The forward pass from the first layer's output (its pre-activation `x·W₁ + b₁`,
+    /// `[cells, width]`) on. Explainers whose inputs are linear in a parameter (Integrated
+    /// Gradients' path, SmoothGrad's noise) compute that pre-activation from a few products
+    /// instead of one `cells x genes` product per input.
+    pub fn forward_from_first_layer(&self, preactivation: Tensor<B, 2>) -> ForwardPass<B> {
+        let Some((_, rest)) = self.hidden.split_first() else {
+            return ForwardPass {
+                probabilities: softmax(preactivation, 1),
+                hidden: Vec::new(),
+            };
+        };
         let mut hidden = Vec::with_capacity(self.hidden.len());
-        let mut x = input;
-        for layer in &self.hidden {
+        let mut x = relu(preactivation);
+        hidden.push(x.clone());
+        for layer in rest {
             x = relu(layer.forward(x));
             hidden.push(x.clone());
         }
@@ -138,8 +159,25 @@ impl<B: Backend> Classifier<B> {
     /// mask) so that it runs on a plain backend, without an autodiff graph, and only for the
     /// selected cells: the Carlini–Wagner loop needs it only for cells still in their class.
     ///
-    /// Agrees with autodiff (tested against `Autodiff<NdArray>` in this module).
+    /// Equals [`Classifier::first_layer_gradient`] times the first layer's transposed
+    /// weights. Agrees with autodiff (tested against `Autodiff<NdArray>` in this module).
     pub fn input_gradient(
+        &self,
+        pass: &ForwardPass<B>,
+        upstream: Tensor<B, 2>,
+        rows: Option<&Tensor<B, 1, Int>>,
+    ) -> Tensor<B, 2> {
+        self.first_layer_gradient(pass, upstream, rows)
+            .matmul(self.first_layer().weight.val().transpose())
+    }
+
+    /// The same vector–Jacobian product as [`Classifier::input_gradient`], with respect to the
+    /// first layer's pre-activation instead of the input (`[selected cells, width]`, 256 wide
+    /// by default instead of one column per gene). The input gradient is linear in it, so a sum
+    /// of input gradients over many passes (SmoothGrad's samples, Integrated Gradients' steps)
+    /// is the sum of these times the first layer's transposed weights: one `cells x genes`
+    /// product in all instead of one per pass.
+    pub fn first_layer_gradient(
         &self,
         pass: &ForwardPass<B>,
         upstream: Tensor<B, 2>,
@@ -153,13 +191,15 @@ impl<B: Backend> Classifier<B> {
         // Softmax: ∂/∂z of ⟨u, softmax(z)⟩ = p ⊙ (u − ⟨u, p⟩).
         let dot = (upstream.clone() * p.clone()).sum_dim(1);
         let mut g = p * (upstream - dot);
+        // Down the hidden layers: through the transposed weights of the layer above, then the
+        // ReLU mask of the layer's own activation.
         let mut weight = self.output.weight.val();
         for (layer, h) in self.hidden.iter().zip(&pass.hidden).rev() {
             g = g.matmul(weight.transpose());
             g = g.mask_fill(select(h).lower_equal_elem(0.0), 0.0);
             weight = layer.weight.val();
         }
-        g.matmul(weight.transpose())
+        g
     }
 
     /// Logits with a multiplicative mask after every hidden layer (dropout during training).
@@ -188,6 +228,39 @@ mod tests {
     fn values(n: usize, seed: u64) -> Vec<f32> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
+    }
+
+    /// The backend's matrix multiply (matrixmultiply, or OpenBLAS with the `blas` feature)
+    /// equals a plain triple loop, for a plain and a transposed right-hand side — the two
+    /// layouts the forward and backward passes use. Shapes above BLAS's small-matrix cut-off.
+    #[test]
+    fn matmul_matches_a_triple_loop() {
+        let (m, k, n) = (37, 129, 70);
+        let device = Default::default();
+        let a = values(m * k, 4);
+        let b = values(k * n, 5);
+        let ta = Tensor::<A, 2>::from_data(TensorData::new(a.clone(), [m, k]), &device);
+        let tb = Tensor::<A, 2>::from_data(TensorData::new(b.clone(), [k, n]), &device);
+        // bᵀ stored row-major as [n, k], transposed back to [k, n] (a column-major view).
+        let bt: Vec<f32> = (0..n)
+            .flat_map(|j| (0..k).map(move |l| (j, l)))
+            .map(|(j, l)| b[l * n + j])
+            .collect();
+        let tbt = Tensor::<A, 2>::from_data(TensorData::new(bt, [n, k]), &device).transpose();
+        for product in [ta.clone().matmul(tb), ta.matmul(tbt)] {
+            let got = tensor_values(product);
+            assert_eq!(got.len(), m * n);
+            for i in 0..m {
+                for j in 0..n {
+                    let want: f32 = (0..k).map(|l| a[i * k + l] * b[l * n + j]).sum();
+                    let v = got[i * n + j];
+                    assert!(
+                        (v - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                        "{v} vs {want}"
+                    );
+                }
+            }
+        }
     }
 
     /// The written-out backward pass equals autodiff's gradient, for all rows and for a subset.

@@ -345,7 +345,10 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     }
 
     /// Runs a [`Preset`] (e.g. [`Preset::default`], the `kratos` panel) on this pipeline's
-    /// training cells, explaining all cells. The preset trains its own models.
+    /// training cells, explaining all cells. The preset trains its own models, except that
+    /// the pipeline's model serves as the first one when the preset's first training
+    /// configuration is the pipeline's (as in `kratos run`, which builds the preset from the
+    /// run's training settings): the same cells and configuration would train the same model.
     ///
     /// With the pipeline's own preprocessing (the usual case) the preset runs on the cells the
     /// pipeline holds, without a copy. A preset with another preprocessing needs the raw values:
@@ -354,11 +357,13 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     pub fn run_preset(&self, preset: &Preset) -> Result<PresetRun<B>> {
         let device = self.model.device();
         if preset.preprocessing == self.preprocessing {
-            // Same setting, same training cells: the preset would decide as the pipeline did.
-            return Ok(preset.run_prepared::<B>(
+            // Same setting, same training cells: the preset would decide as the pipeline did,
+            // and the pipeline's model is its first member when the configurations agree.
+            return Ok(preset.run_prepared_with_model::<B>(
                 &self.input,
                 &self.split.train,
                 self.log1p,
+                &self.model,
                 device,
             )?);
         }
@@ -373,5 +378,66 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         }
         let train = self.input.select_cells(&self.split.train);
         Ok(preset.run::<B>(&train, &self.input, device)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kratos_data::Labels;
+
+    /// 60 cells of two types; gene 0 marks A, gene 1 marks B, genes 2–3 are noise.
+    fn two_types() -> Dataset {
+        let values: Vec<f32> = (0..60)
+            .flat_map(|i| {
+                let a = i % 2 == 0;
+                [
+                    if a { 4.0 } else { 0.0 },
+                    if a { 0.0 } else { 4.0 },
+                    (i % 5) as f32,
+                    (i % 3) as f32,
+                ]
+            })
+            .collect();
+        let labels: Vec<&str> = (0..60)
+            .map(|i| if i % 2 == 0 { "A" } else { "B" })
+            .collect();
+        Dataset::from_matrix(values, 60, 4)
+            .unwrap()
+            .with_labels(Labels::from_names(&labels).unwrap())
+            .unwrap()
+    }
+
+    /// `run_preset` reuses the pipeline's model as the preset's first member when the
+    /// training settings agree, and the panel is the one of a run that trains it afresh.
+    #[test]
+    fn run_preset_reuses_the_pipeline_model_without_changing_the_panel() {
+        let trained = Pipeline::new()
+            .dataset(two_types())
+            .epochs(20)
+            .learning_rate(1e-2)
+            .seed(7)
+            .train()
+            .unwrap();
+        let preset = Preset::default()
+            .with_preprocessing(trained.preprocessing())
+            .with_training(trained.model().config().clone())
+            .with_seed(7);
+        let reused = trained.run_preset(&preset).unwrap();
+        assert_eq!(reused.description().first_model_reused, Some(true));
+        let fresh = preset
+            .run_prepared::<DefaultBackend>(
+                &trained.input,
+                &trained.split.train,
+                trained.log1p,
+                trained.model.device(),
+            )
+            .unwrap();
+        assert_eq!(fresh.description().first_model_reused, Some(false));
+        assert_eq!(reused.panel(), fresh.panel());
+
+        // Another seed means another first model: trained, not reused.
+        let other = trained.run_preset(&preset.clone().with_seed(8)).unwrap();
+        assert_eq!(other.description().first_model_reused, Some(false));
     }
 }

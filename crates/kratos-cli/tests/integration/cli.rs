@@ -260,6 +260,11 @@ fn report_json_has_the_stable_fields() {
             .unwrap()
             .starts_with("kratos:")
     );
+    assert_eq!(
+        r["parameters"]["kratos_default"]["first_model_reused"], true,
+        "the run's own model is the default ensemble's first member"
+    );
+    assert!(r["versions"]["matrix multiply"].is_string());
     assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         r["data"]["log1p_applied"], true,

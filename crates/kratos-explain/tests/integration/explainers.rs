@@ -205,3 +205,98 @@ fn cw_perturbation_moves_cells_out_of_their_class() {
         .unwrap();
     assert!(MARKERS.contains(&top));
 }
+
+#[test]
+fn smoothgrad_and_ig_equal_one_gradient_per_pass() {
+    // SmoothGrad and IG sum first-layer gradients and multiply by W₁ᵀ once, and IG builds its
+    // path's first-layer pre-activation from two products; both must equal the textbook
+    // formulas with one full input gradient per sample or step.
+    use burn::module::AutodiffModule;
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+
+    let data = marker_data();
+    let model = trained(&data);
+    let scaled = model.scaled_values(&data).unwrap();
+    let (n, g) = data.shape();
+    let k = model.n_classes();
+    let classes: Vec<usize> = data.labels().unwrap().assignments().to_vec();
+    let mean: Vec<f32> = (0..g)
+        .map(|j| (0..n).map(|i| scaled[i * g + j]).sum::<f32>() / n as f32)
+        .collect();
+    let std: Vec<f32> = (0..g).map(|j| 0.2 + 0.01 * j as f32).collect();
+    let batch = CellBatch {
+        values: &scaled,
+        n_cells: n,
+        n_genes: g,
+        classes: &classes,
+        versus: None,
+        gene_std: &std,
+        gene_mean: &mean,
+        seed: 5,
+    };
+    let network = model.network().clone().valid();
+    let device = model.device();
+    let mut one_hot = vec![0f32; n * k];
+    for (i, &c) in classes.iter().enumerate() {
+        one_hot[i * k + c] = 1.0;
+    }
+    let one_hot = Tensor::from_data(TensorData::new(one_hot, [n, k]), device);
+    let gradient = |inputs: Vec<f32>| -> Vec<f32> {
+        let pass = network.forward_pass(Tensor::from_data(TensorData::new(inputs, [n, g]), device));
+        network
+            .input_gradient(&pass, one_hot.clone(), None)
+            .into_data()
+            .iter::<f32>()
+            .collect()
+    };
+    let assert_close = |got: &[f32], want: &[f32], what: &str| {
+        let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(scale > 1e-6, "{what}: a trivial attribution");
+        for (a, b) in got.iter().zip(want) {
+            assert!((a - b).abs() <= 1e-4 * scale, "{what}: {a} vs {b}");
+        }
+    };
+
+    let steps = 7;
+    let mut sum = vec![0f32; n * g];
+    for s in 1..=steps {
+        let t = s as f32 / steps as f32;
+        let point = (0..n * g)
+            .map(|i| mean[i % g] + t * (scaled[i] - mean[i % g]))
+            .collect();
+        sum.iter_mut()
+            .zip(gradient(point))
+            .for_each(|(acc, v)| *acc += v);
+    }
+    let want: Vec<f32> = (0..n * g)
+        .map(|i| (scaled[i] - mean[i % g]) * sum[i] / steps as f32)
+        .collect();
+    let ig = IntegratedGradients::default()
+        .with_steps(steps)
+        .with_baseline(IgBaseline::GeneMean);
+    assert_close(&ig.attribute(&model, &batch).unwrap(), &want, "IG");
+
+    let (samples, level) = (3, 0.5);
+    let mut sum = vec![0f32; n * g];
+    for sample in 0..samples {
+        // SmoothGrad's draws: one ChaCha stream per (sample, cell) from the batch seed.
+        let mut noisy = Vec::with_capacity(n * g);
+        for cell in 0..n {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+            rng.set_stream((sample * n + cell) as u64);
+            for j in 0..g {
+                let z: f32 = StandardNormal.sample(&mut rng);
+                noisy.push(scaled[cell * g + j] + std[j] * level * z);
+            }
+        }
+        sum.iter_mut()
+            .zip(gradient(noisy))
+            .for_each(|(acc, v)| *acc += v);
+    }
+    let want: Vec<f32> = sum.iter().map(|v| v / samples as f32).collect();
+    let sg = SmoothGrad::default()
+        .with_samples(samples)
+        .with_noise_level(level);
+    assert_close(&sg.attribute(&model, &batch).unwrap(), &want, "SmoothGrad");
+}
