@@ -2,7 +2,7 @@
 
 use burn::module::AutodiffModule;
 use burn::tensor::{Tensor, TensorData};
-use kratos_model::{AutodiffBackend, TrainedModel, tensor_values};
+use kratos_model::{AutodiffBackend, Backend, Classifier, TrainedModel, tensor_values};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -38,6 +38,25 @@ pub(crate) fn class_gradient<B: AutodiffBackend>(
     );
     let pass = network.forward_pass(x);
     tensor_values(network.input_gradient(&pass, one_hot.clone(), None))
+}
+
+/// Σₚ ∂a_c/∂x at the inputs whose first-layer pre-activations are `preactivations` (one
+/// `[cells, width]` tensor per pass): the passes' first-layer gradients are summed and
+/// multiplied by W₁ᵀ once — the input gradient is linear in them (see
+/// `Classifier::first_layer_gradient`) — so the passes cost no `cells x genes` product on the
+/// way back. `None` when there are no passes.
+fn summed_input_gradient<Bk: Backend>(
+    network: &Classifier<Bk>,
+    preactivations: impl Iterator<Item = Tensor<Bk, 2>>,
+    one_hot: &Tensor<Bk, 2>,
+) -> Option<Tensor<Bk, 2>> {
+    let sum = preactivations
+        .map(|z| {
+            let pass = network.forward_from_first_layer(z);
+            network.first_layer_gradient(&pass, one_hot.clone(), None)
+        })
+        .reduce(|a, b| a + b)?;
+    Some(sum.matmul(network.first_layer().weight.val().transpose()))
 }
 
 fn one_hot_tensor<B: AutodiffBackend>(
@@ -167,17 +186,14 @@ impl<B: AutodiffBackend> Explainer<B> for SmoothGrad {
         let network = model.network().clone().valid();
         let first = network.first_layer();
         let weight = first.weight.val();
-        // The first layer's pre-activation of x + σ⊙z is that of x plus (σ⊙z)·W₁, and the
-        // input gradient is linear in the first layer's gradient: the samples' first-layer
-        // gradients are summed and multiplied by W₁ᵀ once (see
-        // `Classifier::first_layer_gradient`) — one `cells x genes` product per sample instead
-        // of two.
+        // The first layer's pre-activation of x + σ⊙z is that of x plus (σ⊙z)·W₁; the
+        // samples' gradients are summed in the first layer (`summed_input_gradient`): one
+        // `cells x genes` product per sample instead of two.
         let z_x = first.forward(Tensor::<B::InnerBackend, 2>::from_data(
             TensorData::new(batch.values.to_vec(), [n, g]),
             device,
         ));
-        let mut first_sum: Option<Tensor<B::InnerBackend, 2>> = None;
-        for sample in 0..self.samples {
+        let noisy = (0..self.samples).map(|sample| {
             let mut noise = vec![0f32; n * g];
             // One ChaCha stream per (sample, cell), so the draws are made on all cores and do
             // not depend on how the work is split between them.
@@ -191,18 +207,11 @@ impl<B: AutodiffBackend> Explainer<B> for SmoothGrad {
             });
             let noise =
                 Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(noise, [n, g]), device);
-            let pass = network.forward_from_first_layer(z_x.clone() + noise.matmul(weight.clone()));
-            let delta = network.first_layer_gradient(&pass, oh.clone(), None);
-            first_sum = Some(match first_sum {
-                Some(sum) => sum + delta,
-                None => delta,
-            });
-        }
-        let sum = first_sum.expect("at least one sample (checked)");
-        let scale = 1.0 / self.samples as f32;
-        Ok(tensor_values(
-            sum.matmul(weight.transpose()).mul_scalar(scale),
-        ))
+            z_x.clone() + noise.matmul(weight.clone())
+        });
+        let sum = summed_input_gradient(&network, noisy, &oh)
+            .ok_or_else(|| ExplainError::invalid("samples", "must be at least 1"))?;
+        Ok(tensor_values(sum.mul_scalar(1.0 / self.samples as f32)))
     }
 }
 
@@ -283,10 +292,8 @@ impl<B: AutodiffBackend> Explainer<B> for IntegratedGradients {
         let first = network.first_layer();
         let weight = first.weight.val();
         // The path x₀ + t(x − x₀) is linear in t, so the first layer's pre-activation along it
-        // is x₀·W₁ + b₁ + t·(x − x₀)·W₁: two products for all steps instead of one per step.
-        // The input gradient is linear in the first layer's gradient, so the steps' first-layer
-        // gradients are summed and multiplied by W₁ᵀ once (see
-        // `Classifier::first_layer_gradient`).
+        // is x₀·W₁ + b₁ + t·(x − x₀)·W₁: two products for all steps instead of one per step;
+        // the steps' gradients are summed in the first layer (`summed_input_gradient`).
         let z_baseline = first.forward(Tensor::<B::InnerBackend, 2>::from_data(
             TensorData::new(baseline, [1, g]),
             device,
@@ -295,20 +302,14 @@ impl<B: AutodiffBackend> Explainer<B> for IntegratedGradients {
             TensorData::new(difference.clone(), [n, g]),
             device,
         )
-        .matmul(weight.clone());
-        let mut first_sum: Option<Tensor<B::InnerBackend, 2>> = None;
-        for k in 1..=self.steps {
+        .matmul(weight);
+        let path = (1..=self.steps).map(|k| {
             let t = k as f32 / self.steps as f32;
-            let z = z_difference.clone().mul_scalar(t) + z_baseline.clone();
-            let pass = network.forward_from_first_layer(z);
-            let delta = network.first_layer_gradient(&pass, oh.clone(), None);
-            first_sum = Some(match first_sum {
-                Some(sum) => sum + delta,
-                None => delta,
-            });
-        }
-        let sum = first_sum.expect("at least one step (checked)");
-        let gradient_sum = tensor_values(sum.matmul(weight.transpose()));
+            z_difference.clone().mul_scalar(t) + z_baseline.clone()
+        });
+        let sum = summed_input_gradient(&network, path, &oh)
+            .ok_or_else(|| ExplainError::invalid("steps", "must be at least 1"))?;
+        let gradient_sum = tensor_values(sum);
         let m = self.steps as f32;
         Ok(difference
             .into_iter()

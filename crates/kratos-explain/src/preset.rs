@@ -197,6 +197,17 @@ impl Default for Preset {
     }
 }
 
+/// An error naming the first of `train_cells` that is not a row of `data`.
+fn check_train_cells(data: &Dataset, train_cells: &[usize]) -> Result<()> {
+    match train_cells.iter().find(|&&c| c >= data.n_cells()) {
+        Some(&bad) => Err(ExplainError::InvalidInput(format!(
+            "training cell index {bad} is out of range for {} cells",
+            data.n_cells()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Seeds of ensemble members after the first: SplitMix64 of the base seed and the member
 /// index, so ensembles built on neighbouring base seeds do not share members.
 fn derived_seed(seed: u64, member: u64) -> u64 {
@@ -483,12 +494,7 @@ impl Preset {
         device: &B::Device,
     ) -> Result<PresetRun<B>> {
         self.check()?;
-        if let Some(&bad) = train_cells.iter().find(|&&c| c >= data.n_cells()) {
-            return Err(ExplainError::InvalidInput(format!(
-                "training cell index {bad} is out of range for {} cells",
-                data.n_cells()
-            )));
-        }
+        check_train_cells(data, train_cells)?;
         self.run_inner(data, train_cells, data, log1p_applied, None, device)
     }
 
@@ -508,12 +514,7 @@ impl Preset {
         device: &B::Device,
     ) -> Result<PresetRun<B>> {
         self.check()?;
-        if let Some(&bad) = train_cells.iter().find(|&&c| c >= data.n_cells()) {
-            return Err(ExplainError::InvalidInput(format!(
-                "training cell index {bad} is out of range for {} cells",
-                data.n_cells()
-            )));
-        }
+        check_train_cells(data, train_cells)?;
         let first = self.member_seeds()[0];
         let reusable = *trained.config() == self.training.clone().with_seed(first)
             && trained.network().n_genes() == data.n_genes();
