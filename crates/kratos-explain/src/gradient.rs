@@ -1,6 +1,5 @@
 //! Gradient-based explainers: saliency, gradient × input, SmoothGrad and Integrated Gradients.
 
-use burn::module::AutodiffModule;
 use burn::tensor::{Tensor, TensorData};
 use kratos_model::{AutodiffBackend, Backend, Classifier, TrainedModel, tensor_values};
 use rand::SeedableRng;
@@ -31,7 +30,7 @@ pub(crate) fn class_gradient<B: AutodiffBackend>(
     one_hot: &Tensor<B::InnerBackend, 2>,
 ) -> Vec<f32> {
     let device = model.device();
-    let network = model.network().clone().valid();
+    let network = model.inference_network();
     let x = Tensor::<B::InnerBackend, 2>::from_data(
         TensorData::new(inputs, [n_cells, n_genes]),
         device,
@@ -183,7 +182,7 @@ impl<B: AutodiffBackend> Explainer<B> for SmoothGrad {
             return Ok(Vec::new());
         }
         let device = model.device();
-        let network = model.network().clone().valid();
+        let network = model.inference_network();
         let first = network.first_layer();
         let weight = first.weight.val();
         // The first layer's pre-activation of x + σ⊙z is that of x plus (σ⊙z)·W₁; the
@@ -209,7 +208,7 @@ impl<B: AutodiffBackend> Explainer<B> for SmoothGrad {
                 Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(noise, [n, g]), device);
             z_x.clone() + noise.matmul(weight.clone())
         });
-        let sum = summed_input_gradient(&network, noisy, &oh)
+        let sum = summed_input_gradient(network, noisy, &oh)
             .ok_or_else(|| ExplainError::invalid("samples", "must be at least 1"))?;
         Ok(tensor_values(sum.mul_scalar(1.0 / self.samples as f32)))
     }
@@ -288,7 +287,7 @@ impl<B: AutodiffBackend> Explainer<B> for IntegratedGradients {
             .map(|(i, x)| x - baseline[i % g])
             .collect();
         let device = model.device();
-        let network = model.network().clone().valid();
+        let network = model.inference_network();
         let first = network.first_layer();
         let weight = first.weight.val();
         // The path x₀ + t(x − x₀) is linear in t, so the first layer's pre-activation along it
@@ -307,7 +306,7 @@ impl<B: AutodiffBackend> Explainer<B> for IntegratedGradients {
             let t = k as f32 / self.steps as f32;
             z_difference.clone().mul_scalar(t) + z_baseline.clone()
         });
-        let sum = summed_input_gradient(&network, path, &oh)
+        let sum = summed_input_gradient(network, path, &oh)
             .ok_or_else(|| ExplainError::invalid("steps", "must be at least 1"))?;
         let gradient_sum = tensor_values(sum);
         let m = self.steps as f32;

@@ -1,4 +1,3 @@
-use burn::module::AutodiffModule;
 use burn::tensor::{Int, Tensor, TensorData};
 use kratos_model::{AutodiffBackend, TrainedModel, tensor_values};
 use rayon::prelude::*;
@@ -69,7 +68,7 @@ impl CwExplainer {
         let device = model.device();
         // The network on the plain backend: the loop needs only ∂/∂d, which
         // `Classifier::input_gradient` computes without an autodiff graph.
-        let network = model.network().clone().valid();
+        let network = model.inference_network();
         let x = batch.values;
         // d and x + d live in host memory: the update of every entry is one fused loop instead
         // of four whole-matrix tensor operations.
