@@ -2,6 +2,8 @@
 
 use burn::tensor::{Tensor, TensorData};
 use kratos_model::{AutodiffBackend, Backend, Classifier, TrainedModel, tensor_values};
+use linfa_linalg::cholesky::Cholesky;
+use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -69,6 +71,42 @@ fn one_hot_tensor<B: AutodiffBackend>(
     )
 }
 
+/// A matrix M such that z·M, with z a row of independent standard normals, has the
+/// distribution of the first-layer noise (σ⊙ε)·W₁ (ε standard normal over the genes): the
+/// covariance of that noise is C = W₁ᵀ diag(σ²) W₁ (`width x width`).
+///
+/// With more genes than first-layer units, M = Lᵀ for the Cholesky factor C = L·Lᵀ
+/// (linfa-linalg), so a SmoothGrad sample draws `width` normals per cell instead of one per
+/// gene and multiplies by a `width x width` matrix instead of `genes x width`: the same
+/// distribution for less work. Otherwise — or when C is not positive definite, e.g. fewer
+/// genes with σ > 0 than units — M = diag(σ)·W₁ (`genes x width`), the noise drawn per gene.
+pub(crate) fn first_layer_noise_map<Bk: Backend>(
+    weight: Tensor<Bk, 2>,
+    sigma: &[f32],
+) -> Tensor<Bk, 2> {
+    let [g, width] = weight.dims();
+    let device = weight.device();
+    let sigma = Tensor::<Bk, 2>::from_data(TensorData::new(sigma.to_vec(), [g, 1]), &device);
+    let scaled = weight * sigma;
+    if g <= width {
+        return scaled;
+    }
+    let covariance: Vec<f64> = tensor_values(scaled.clone().transpose().matmul(scaled.clone()))
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    let Ok(covariance) = Array2::from_shape_vec((width, width), covariance) else {
+        return scaled;
+    };
+    match covariance.cholesky() {
+        Ok(lower) => {
+            let upper: Vec<f32> = lower.t().iter().map(|&v| v as f32).collect();
+            Tensor::from_data(TensorData::new(upper, [width, width]), &device)
+        }
+        Err(_) => scaled,
+    }
+}
+
 /// The plain gradient ∂a_c/∂x of the class probability (saliency map).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Saliency;
@@ -119,6 +157,11 @@ impl<B: AutodiffBackend> Explainer<B> for GradientTimesInput {
 
 /// SmoothGrad: the mean gradient over `samples` noisy copies x + N(0, σ²), with σ a multiple
 /// (`noise_level`, default 0.2) of each gene's standard deviation over the explained cells.
+///
+/// Only the first layer sees the noise directly, so it is drawn there: (σ⊙z)·W₁ is Gaussian
+/// with covariance W₁ᵀ diag(σ²) W₁, and with more genes than first-layer units a sample costs
+/// `units` normal draws per cell and a `units x units` product (the same distribution as
+/// drawing per gene; seeded, one ChaCha stream per sample and cell).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SmoothGrad {
     /// Noisy copies per cell (default 20).
@@ -184,29 +227,28 @@ impl<B: AutodiffBackend> Explainer<B> for SmoothGrad {
         let device = model.device();
         let network = model.inference_network();
         let first = network.first_layer();
-        let weight = first.weight.val();
-        // The first layer's pre-activation of x + σ⊙z is that of x plus (σ⊙z)·W₁; the
-        // samples' gradients are summed in the first layer (`summed_input_gradient`): one
-        // `cells x genes` product per sample instead of two.
+        let noise_map = first_layer_noise_map(first.weight.val(), &sigma);
+        let d = noise_map.dims()[0];
+        // The first layer's pre-activation of x + σ⊙z is that of x plus a draw of the noise
+        // (σ⊙z)·W₁ (`first_layer_noise_map`); the samples' gradients are summed in the first
+        // layer (`summed_input_gradient`): no `cells x genes` product per sample.
         let z_x = first.forward(Tensor::<B::InnerBackend, 2>::from_data(
             TensorData::new(batch.values.to_vec(), [n, g]),
             device,
         ));
         let noisy = (0..self.samples).map(|sample| {
-            let mut noise = vec![0f32; n * g];
+            let mut z = vec![0f32; n * d];
             // One ChaCha stream per (sample, cell), so the draws are made on all cores and do
             // not depend on how the work is split between them.
-            noise.par_chunks_mut(g).enumerate().for_each(|(cell, row)| {
+            z.par_chunks_mut(d).enumerate().for_each(|(cell, row)| {
                 let mut rng = ChaCha8Rng::seed_from_u64(batch.seed);
                 rng.set_stream((sample * n + cell) as u64);
-                for (v, s) in row.iter_mut().zip(&sigma) {
-                    let z: f32 = StandardNormal.sample(&mut rng);
-                    *v = s * z;
+                for v in row.iter_mut() {
+                    *v = StandardNormal.sample(&mut rng);
                 }
             });
-            let noise =
-                Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(noise, [n, g]), device);
-            z_x.clone() + noise.matmul(weight.clone())
+            let z = Tensor::<B::InnerBackend, 2>::from_data(TensorData::new(z, [n, d]), device);
+            z_x.clone() + z.matmul(noise_map.clone())
         });
         let sum = summed_input_gradient(network, noisy, &oh)
             .ok_or_else(|| ExplainError::invalid("samples", "must be at least 1"))?;
@@ -315,5 +357,57 @@ impl<B: AutodiffBackend> Explainer<B> for IntegratedGradients {
             .zip(gradient_sum)
             .map(|(d, s)| d * s / m)
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::NdArray;
+    use rand::Rng;
+
+    type Plain = NdArray<f32>;
+
+    /// Mᵀ·M, the covariance of z·M for standard normal z, against W₁ᵀ diag(σ²) W₁.
+    fn check_noise_map(genes: usize, width: usize, sigma: &[f32], expected_rows: usize) {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let w: Vec<f32> = (0..genes * width)
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
+        let device = Default::default();
+        let weight =
+            Tensor::<Plain, 2>::from_data(TensorData::new(w.clone(), [genes, width]), &device);
+        let map = first_layer_noise_map(weight, sigma);
+        assert_eq!(map.dims(), [expected_rows, width]);
+        let got = tensor_values(map.clone().transpose().matmul(map));
+        for a in 0..width {
+            for b in 0..width {
+                let want: f64 = (0..genes)
+                    .map(|j| {
+                        let s = sigma[j] as f64;
+                        s * s * w[j * width + a] as f64 * w[j * width + b] as f64
+                    })
+                    .sum();
+                let tolerance = 1e-4 * (1.0 + want.abs());
+                let value = got[a * width + b] as f64;
+                assert!(
+                    (value - want).abs() <= tolerance,
+                    "({a}, {b}): {value} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn first_layer_noise_has_the_covariance_of_gene_noise() {
+        // More genes than units: the Cholesky route, `width` normals per cell.
+        let sigma: Vec<f32> = (0..40).map(|j| 0.05 + 0.01 * j as f32).collect();
+        check_noise_map(40, 8, &sigma, 8);
+        // Fewer genes than units: noise drawn per gene.
+        check_noise_map(6, 8, &sigma[..6], 6);
+        // Only three genes vary: the covariance is singular, so noise is drawn per gene.
+        let mut sparse = vec![0f32; 40];
+        sparse[..3].copy_from_slice(&[0.1, 0.2, 0.3]);
+        check_noise_map(40, 8, &sparse, 40);
     }
 }

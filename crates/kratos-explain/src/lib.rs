@@ -60,7 +60,7 @@ pub use preset::{
     AttributionUnits, Combination, Preprocessing, Preset, PresetDescription, PresetRun,
     expression_change_panel, looks_like_counts, mean_normalised, rank_product,
 };
-pub use redundancy::{RedundancyParams, decorrelate};
+pub use redundancy::{RedundancyParams, decorrelate, decorrelate_with_relevance};
 
 /// Result alias of this crate.
 pub type Result<T, E = ExplainError> = std::result::Result<T, E>;

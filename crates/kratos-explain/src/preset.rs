@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::panel::{cap_per_class, require_labels};
 use crate::{
     Aggregation, CwExplainer, CwMode, CwParams, ExplainError, GenePanel, PanelOptions,
-    RedundancyParams, Result, decorrelate, explain_panel,
+    RedundancyParams, Result, decorrelate_with_relevance, explain_panel,
 };
 
 /// A transform applied to every value before the model's min-max scaling (to the training
@@ -427,11 +427,15 @@ impl Preset {
         if let Some(r) = &self.redundancy {
             let _ = write!(
                 s,
-                "; redundancy-aware re-ranking of the top {} genes (penalty {}{})",
+                "; redundancy-aware re-ranking of the top {} genes (penalty {}{}{})",
                 r.candidates,
                 r.penalty,
                 match r.significance {
                     Some(a) => format!(", genes significantly higher in the class at q < {a}"),
+                    None => String::new(),
+                },
+                match r.relevance_floor {
+                    Some(f) => format!(", attribution at least {f} of the class's best"),
                     None => String::new(),
                 }
             );
@@ -589,7 +593,7 @@ impl Preset {
             mean_normalised(&member_panels)?
         };
         let (panel, expression_change) = match self.combination {
-            Combination::Attribution => (attribution, None),
+            Combination::Attribution => (attribution.clone(), None),
             Combination::RankProductWithExpressionChange => {
                 let change = expression_change_panel(explain_on, models[0].class_names())?;
                 // `cells_used` is the smaller of the two: the cells explained.
@@ -597,7 +601,7 @@ impl Preset {
             }
         };
         let panel = match &self.redundancy {
-            Some(params) => decorrelate(&panel, explain_on, params)?,
+            Some(params) => decorrelate_with_relevance(&panel, &attribution, explain_on, params)?,
             None => panel,
         };
         let mut description = self.description();

@@ -13,6 +13,12 @@
 //! (one-vs-rest Wilcoxon rank-sum, Benjamini–Hochberg adjusted p below
 //! [`RedundancyParams::significance`], positive z) are re-ordered, among the positions they
 //! already hold; every other gene keeps its position.
+//!
+//! A significance test alone does not keep genes the model ignores out of the top: a gene
+//! can be higher in a class by chance and, being uncorrelated with the real markers, win the
+//! greedy choice. [`RedundancyParams::relevance_floor`] ties moving to the attribution itself:
+//! only genes whose relevance score (see [`decorrelate_with_relevance`]) is at least that
+//! fraction of the class's best score are re-ordered.
 
 use kratos_data::Dataset;
 use serde::{Deserialize, Serialize};
@@ -40,6 +46,11 @@ pub struct RedundancyParams {
     /// `Some(0.05)`; `None` re-orders every candidate).
     #[serde(default = "default_significance")]
     pub significance: Option<f64>,
+    /// Only genes whose relevance score is at least this fraction of the class's best score
+    /// are re-ordered (default `None`: no floor). The relevance scores are the panel's own in
+    /// [`decorrelate`], the given panel's in [`decorrelate_with_relevance`].
+    #[serde(default)]
+    pub relevance_floor: Option<f64>,
 }
 
 fn default_significance() -> Option<f64> {
@@ -52,6 +63,7 @@ impl Default for RedundancyParams {
             penalty: 0.5,
             candidates: 100,
             significance: default_significance(),
+            relevance_floor: None,
         }
     }
 }
@@ -80,9 +92,22 @@ impl RedundancyParams {
         self
     }
 
-    /// Errors on a negative or non-finite penalty, zero candidates or a significance level
-    /// outside (0, 1].
+    /// Sets the relevance floor (`None`: no floor).
+    pub fn relevance_floor(mut self, relevance_floor: Option<f64>) -> Self {
+        self.relevance_floor = relevance_floor;
+        self
+    }
+
+    /// Errors on a negative or non-finite penalty, zero candidates, or a significance level or
+    /// relevance floor outside (0, 1].
     pub fn check(&self) -> Result<()> {
+        if let Some(f) = self.relevance_floor
+            && !(f > 0.0 && f <= 1.0)
+        {
+            return Err(ExplainError::InvalidInput(format!(
+                "redundancy relevance floor must be in (0, 1], got {f}"
+            )));
+        }
         if let Some(a) = self.significance
             && !(a > 0.0 && a <= 1.0)
         {
@@ -130,6 +155,26 @@ fn unit_columns(data: &Dataset, genes: &[usize]) -> Vec<Vec<f64>> {
 /// significance gate; with one, the genes significantly higher in the class. A panel class
 /// the labels of `data` do not know gets none.
 fn movable_genes(
+    panel: &GenePanel,
+    relevance: &GenePanel,
+    data: &Dataset,
+    params: &RedundancyParams,
+) -> Result<Vec<Vec<bool>>> {
+    let mut movable = significant_genes(panel, data, params)?;
+    if let Some(floor) = params.relevance_floor {
+        for (c, movable) in movable.iter_mut().enumerate() {
+            let scores = relevance.scores(c);
+            let best = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+            for (m, &s) in movable.iter_mut().zip(scores) {
+                *m &= best > 0.0 && s as f64 >= floor * best;
+            }
+        }
+    }
+    Ok(movable)
+}
+
+/// The significance gate of [`movable_genes`]: every gene without one.
+fn significant_genes(
     panel: &GenePanel,
     data: &Dataset,
     params: &RedundancyParams,
@@ -195,7 +240,53 @@ pub fn decorrelate(
     data: &Dataset,
     params: &RedundancyParams,
 ) -> Result<GenePanel> {
+    decorrelate_with_relevance(panel, panel, data, params)
+}
+
+/// [`decorrelate`] with the relevance floor ([`RedundancyParams::relevance_floor`]) read from
+/// `relevance`'s scores instead of `panel`'s — e.g. the attribution behind a panel whose own
+/// scores are ranks. `relevance` must have the panel's genes and classes in the same order.
+///
+/// ```
+/// use kratos_data::Dataset;
+/// use kratos_explain::{GenePanel, RedundancyParams, decorrelate, decorrelate_with_relevance};
+/// // Genes 0 and 1 are copies, gene 2 differs; the model gives gene 2 almost nothing.
+/// let values: Vec<f32> = (0..30)
+///     .flat_map(|i| {
+///         let a = (i % 5) as f32;
+///         [a, 2.0 * a + 1.0, ((i * 7) % 11) as f32]
+///     })
+///     .collect();
+/// let data = Dataset::from_matrix(values, 30, 3)?;
+/// let genes = data.gene_names().to_vec();
+/// let ranks = GenePanel::from_scores("p", genes.clone(), vec!["A".into()], vec![vec![3.0, 2.0, 1.0]], vec![30])?;
+/// let attribution = GenePanel::from_scores("a", genes, vec!["A".into()], vec![vec![1.0, 0.9, 0.01]], vec![30])?;
+/// let params = RedundancyParams::new().significance(None).penalty(1.0);
+/// assert_eq!(decorrelate(&ranks, &data, &params)?.top_genes(0, 2), ["gene0", "gene2"]);
+/// let floored = params.relevance_floor(Some(0.1));
+/// let out = decorrelate_with_relevance(&ranks, &attribution, &data, &floored)?;
+/// assert_eq!(out.top_genes(0, 2), ["gene0", "gene1"]); // gene 2 is below the floor
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn decorrelate_with_relevance(
+    panel: &GenePanel,
+    relevance: &GenePanel,
+    data: &Dataset,
+    params: &RedundancyParams,
+) -> Result<GenePanel> {
     params.check()?;
+    if relevance.gene_names() != panel.gene_names()
+        || relevance.class_names() != panel.class_names()
+    {
+        return Err(ExplainError::InvalidInput(format!(
+            "decorrelate: the relevance panel ({} genes, {} classes) must have the panel's genes \
+             ({}) and classes ({}) in the same order",
+            relevance.gene_names().len(),
+            relevance.n_classes(),
+            panel.gene_names().len(),
+            panel.n_classes()
+        )));
+    }
     if data.gene_names() != panel.gene_names() {
         return Err(ExplainError::InvalidInput(format!(
             "decorrelate: the data ({} genes) must have the panel's genes ({}) in the same order",
@@ -205,7 +296,7 @@ pub fn decorrelate(
     }
     let g = panel.gene_names().len();
     let m = params.candidates.min(g);
-    let movable = movable_genes(panel, data, params)?;
+    let movable = movable_genes(panel, relevance, data, params)?;
     let mut scores = Vec::with_capacity(panel.n_classes());
     for (ranking, movable) in panel.rankings().iter().zip(&movable) {
         // Positions among the best m that hold a movable gene, and those genes in order.
@@ -285,6 +376,36 @@ mod tests {
         assert_ne!(out.rankings()[0][1], 1, "{:?}", out.rankings()[0]);
         let same = decorrelate(&panel, &data, &ungated.penalty(0.0)).unwrap();
         assert_eq!(same.rankings()[0], vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn genes_below_the_relevance_floor_keep_their_positions() {
+        let (data, panel) = data_and_panel();
+        let relevance = panel.with_scores(vec![vec![1.0, 0.9, 0.05, 0.5]]).unwrap();
+        let params = RedundancyParams::new().significance(None).penalty(1.0);
+        // Without a floor gene 1 (a copy of gene 0) moves down.
+        let free = decorrelate_with_relevance(&panel, &relevance, &data, &params).unwrap();
+        assert_ne!(free.rankings()[0][1], 1);
+        // With floor 0.1 gene 2 (relevance 0.05) stays at position 2, and only genes 0, 1 and
+        // 3 are re-ordered among positions 0, 1 and 3.
+        let floored = params.relevance_floor(Some(0.1));
+        let out = decorrelate_with_relevance(&panel, &relevance, &data, &floored).unwrap();
+        let r = &out.rankings()[0];
+        assert_eq!(r[2], 2, "{r:?}");
+        assert_eq!(r[0], 0, "{r:?}");
+        for bad in [0.0, -0.5, 1.5, f64::NAN] {
+            assert!(params.relevance_floor(Some(bad)).check().is_err());
+        }
+        let other = GenePanel::from_scores(
+            "other",
+            data.gene_names().to_vec(),
+            vec!["B".into()],
+            vec![vec![1.0; 4]],
+            vec![1],
+        )
+        .unwrap();
+        let err = decorrelate_with_relevance(&panel, &other, &data, &params).unwrap_err();
+        assert!(err.to_string().contains("relevance panel"), "{err}");
     }
 
     #[test]

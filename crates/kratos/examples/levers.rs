@@ -13,16 +13,20 @@ use std::time::Instant;
 
 use kratos::data::preprocess::{HvgParams, highly_variable_genes, log1p, normalize_total};
 use kratos::data::read::{ReadOptions, labels_from_cell_ids, read_labels, read_path};
+use kratos::explain::mean_normalised;
 use kratos::metrics::role_counts;
 use kratos::sim::{evaluation_copy, roles_from_published_names};
 use kratos::{
     CwExplainer, Dataset, DefaultBackend, GenePanel, PanelEvaluationParams, Pipeline,
-    Preprocessing, Preset, RedundancyParams, TopKGrid, WilcoxonParams, decorrelate, wilcoxon_panel,
+    Preprocessing, Preset, RedundancyParams, TopKGrid, WilcoxonParams, decorrelate,
+    decorrelate_with_relevance, wilcoxon_panel,
 };
 
 type B = DefaultBackend;
 
 /// Redundancy-aware re-rankings applied to the split-cells ensemble panel (and to Wilcoxon's).
+/// `floor f`: only genes whose attribution (the ensemble's mean normalised scores; Wilcoxon's
+/// own statistic for Wilcoxon) is at least f of the class's best move.
 fn variants() -> Vec<(&'static str, RedundancyParams)> {
     let r = RedundancyParams::new;
     vec![
@@ -30,6 +34,32 @@ fn variants() -> Vec<(&'static str, RedundancyParams)> {
         ("gated 100/0.5", r()),
         ("gated 100/1.0", r().penalty(1.0)),
         ("gated 200/1.0", r().candidates(200).penalty(1.0)),
+        (
+            "ungated 100/0.5 floor 0.05",
+            r().significance(None).relevance_floor(Some(0.05)),
+        ),
+        (
+            "ungated 100/0.5 floor 0.1",
+            r().significance(None).relevance_floor(Some(0.1)),
+        ),
+        (
+            "ungated 100/1.0 floor 0.05",
+            r().significance(None)
+                .penalty(1.0)
+                .relevance_floor(Some(0.05)),
+        ),
+        (
+            "ungated 100/1.0 floor 0.1",
+            r().significance(None)
+                .penalty(1.0)
+                .relevance_floor(Some(0.1)),
+        ),
+        (
+            "ungated 200/0.5 floor 0.05",
+            r().significance(None)
+                .candidates(200)
+                .relevance_floor(Some(0.05)),
+        ),
     ]
 }
 
@@ -162,9 +192,10 @@ fn panels(ds: &Dataset, seed: u64, paper_prep: Preprocessing) -> Vec<(String, Ge
     let t = Instant::now();
     let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
     let wilcoxon_s = t.elapsed().as_secs_f64();
+    let attribution = mean_normalised(run.member_panels()).unwrap();
     for (name, params) in variants() {
         let t = Instant::now();
-        let panel = decorrelate(run.panel(), &input, &params).unwrap();
+        let panel = decorrelate_with_relevance(run.panel(), &attribution, &input, &params).unwrap();
         out.push((
             format!("kratos, split + {name}"),
             panel,

@@ -76,8 +76,9 @@ pub use kratos_explain::{
     self as explain, Aggregation, CellBatch, CwExplainer, CwMode, CwParams, ExplainError,
     Explainer, GenePanel, GradientTimesInput, IgBaseline, IntegratedGradients, MarkerDirection,
     MarkerTest, PanelOptions, Preprocessing, Preset, PresetDescription, PresetRun,
-    RedundancyParams, Saliency, SmoothGrad, WelchParams, WilcoxonParams, decorrelate, explain_pair,
-    explain_panel, explain_panels, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
+    RedundancyParams, Saliency, SmoothGrad, WelchParams, WilcoxonParams, decorrelate,
+    decorrelate_with_relevance, explain_pair, explain_panel, explain_panels, welch_t_panel,
+    welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use kratos_metrics as metrics;
 pub use kratos_metrics::{
