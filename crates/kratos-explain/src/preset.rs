@@ -600,9 +600,12 @@ impl Preset {
                 (rank_product(&[&attribution, &change])?, Some(change))
             }
         };
-        let panel = match &self.redundancy {
-            Some(params) => decorrelate_with_relevance(&panel, &attribution, explain_on, params)?,
-            None => panel,
+        let (panel, before_redundancy) = match &self.redundancy {
+            Some(params) => (
+                decorrelate_with_relevance(&panel, &attribution, explain_on, params)?,
+                Some(panel.with_method(self.name.clone())),
+            ),
+            None => (panel, None),
         };
         let mut description = self.description();
         description.log1p_applied = Some(log1p);
@@ -612,6 +615,7 @@ impl Preset {
             models,
             member_panels,
             expression_change,
+            before_redundancy,
             log1p,
             description,
         })
@@ -887,6 +891,7 @@ pub struct PresetRun<B: AutodiffBackend> {
     panel: GenePanel,
     member_panels: Vec<GenePanel>,
     expression_change: Option<GenePanel>,
+    before_redundancy: Option<GenePanel>,
     log1p: bool,
     description: PresetDescription,
 }
@@ -912,6 +917,12 @@ impl<B: AutodiffBackend> PresetRun<B> {
     /// Each model's CW panel (in the preset's units), before combination.
     pub fn member_panels(&self) -> &[GenePanel] {
         &self.member_panels
+    }
+
+    /// The combined panel before the redundancy-aware re-ranking ([`Preset::redundancy`]);
+    /// the same as [`PresetRun::panel`] when the preset has none.
+    pub fn panel_before_redundancy(&self) -> &GenePanel {
+        self.before_redundancy.as_ref().unwrap_or(&self.panel)
     }
 
     /// The expression-change panel, if the combination used it.
