@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use kratos::data::preprocess::{HvgParams, highly_variable_genes, log1p, normalize_total};
 use kratos::data::read::{ReadOptions, read_labels, read_path};
-use kratos::explain::mean_normalised;
 use kratos::metrics::role_counts;
 use kratos::sim::{evaluation_copy, roles_from_published_names};
 use kratos::{
@@ -339,11 +338,10 @@ fn all_panels(
     });
     // Issue #10's lever: the default re-ranked for less redundancy, moving only genes with at
     // least a tenth of the class's best ensemble attribution; its seconds add to the default's.
-    let attribution = mean_normalised(run.member_panels())?;
     let mut reranked = timed(|| {
         Ok(decorrelate_with_relevance(
             run.panel(),
-            &attribution,
+            run.attribution(),
             &run.prepare(data)?,
             &Preset::floored_redundancy(),
         )?

@@ -615,12 +615,9 @@ impl Preset {
                 (rank_product(&[&attribution, &change])?, Some(change))
             }
         };
-        let (panel, before_redundancy) = match &self.redundancy {
-            Some(params) => (
-                decorrelate_with_relevance(&panel, &attribution, explain_on, params)?,
-                Some(panel.with_method(self.name.clone())),
-            ),
-            None => (panel, None),
+        let panel = match &self.redundancy {
+            Some(params) => decorrelate_with_relevance(&panel, &attribution, explain_on, params)?,
+            None => panel,
         };
         let mut description = self.description();
         description.log1p_applied = Some(log1p);
@@ -630,7 +627,7 @@ impl Preset {
             models,
             member_panels,
             expression_change,
-            before_redundancy,
+            attribution,
             log1p,
             description,
         })
@@ -715,7 +712,7 @@ fn rescale_genes(panel: &GenePanel, factors: &[f32]) -> Result<GenePanel> {
     panel.with_scores(scores)
 }
 
-fn check_same_layout(panels: &[&GenePanel]) -> Result<()> {
+pub(crate) fn check_same_layout(panels: &[&GenePanel]) -> Result<()> {
     let first = panels
         .first()
         .ok_or_else(|| ExplainError::InvalidInput("no panels to combine".into()))?;
@@ -906,7 +903,7 @@ pub struct PresetRun<B: AutodiffBackend> {
     panel: GenePanel,
     member_panels: Vec<GenePanel>,
     expression_change: Option<GenePanel>,
-    before_redundancy: Option<GenePanel>,
+    attribution: GenePanel,
     log1p: bool,
     description: PresetDescription,
 }
@@ -934,10 +931,11 @@ impl<B: AutodiffBackend> PresetRun<B> {
         &self.member_panels
     }
 
-    /// The combined panel before the redundancy-aware re-ranking ([`Preset::redundancy`]);
-    /// the same as [`PresetRun::panel`] when the preset has none.
-    pub fn panel_before_redundancy(&self) -> &GenePanel {
-        self.before_redundancy.as_ref().unwrap_or(&self.panel)
+    /// The ensemble's attribution: the member panels' scores averaged by [`mean_normalised`]
+    /// (the only member's panel for one model) — the relevance the redundancy re-ranking's
+    /// floor reads ([`crate::decorrelate_with_relevance`]).
+    pub fn attribution(&self) -> &GenePanel {
+        &self.attribution
     }
 
     /// The expression-change panel, if the combination used it.

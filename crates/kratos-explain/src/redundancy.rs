@@ -23,6 +23,7 @@
 use kratos_data::Dataset;
 use serde::{Deserialize, Serialize};
 
+use crate::preset::check_same_layout;
 use crate::{ExplainError, GenePanel, Result, WilcoxonParams, wilcoxon_test};
 
 /// Settings of [`decorrelate`].
@@ -275,18 +276,7 @@ pub fn decorrelate_with_relevance(
     params: &RedundancyParams,
 ) -> Result<GenePanel> {
     params.check()?;
-    if relevance.gene_names() != panel.gene_names()
-        || relevance.class_names() != panel.class_names()
-    {
-        return Err(ExplainError::InvalidInput(format!(
-            "decorrelate: the relevance panel ({} genes, {} classes) must have the panel's genes \
-             ({}) and classes ({}) in the same order",
-            relevance.gene_names().len(),
-            relevance.n_classes(),
-            panel.gene_names().len(),
-            panel.n_classes()
-        )));
-    }
+    check_same_layout(&[panel, relevance])?;
     if data.gene_names() != panel.gene_names() {
         return Err(ExplainError::InvalidInput(format!(
             "decorrelate: the data ({} genes) must have the panel's genes ({}) in the same order",
@@ -405,7 +395,11 @@ mod tests {
         )
         .unwrap();
         let err = decorrelate_with_relevance(&panel, &other, &data, &params).unwrap_err();
-        assert!(err.to_string().contains("relevance panel"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("do not have the same genes and classes"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use kratos::data::preprocess::{HvgParams, highly_variable_genes, log1p, normalize_total};
 use kratos::data::read::{ReadOptions, labels_from_cell_ids, read_labels, read_path};
-use kratos::explain::mean_normalised;
 use kratos::metrics::role_counts;
 use kratos::sim::{evaluation_copy, roles_from_published_names};
 use kratos::{
@@ -192,10 +191,10 @@ fn panels(ds: &Dataset, seed: u64, paper_prep: Preprocessing) -> Vec<(String, Ge
     let t = Instant::now();
     let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
     let wilcoxon_s = t.elapsed().as_secs_f64();
-    let attribution = mean_normalised(run.member_panels()).unwrap();
     for (name, params) in variants() {
         let t = Instant::now();
-        let panel = decorrelate_with_relevance(run.panel(), &attribution, &input, &params).unwrap();
+        let panel =
+            decorrelate_with_relevance(run.panel(), run.attribution(), &input, &params).unwrap();
         out.push((
             format!("kratos, split + {name}"),
             panel,
