@@ -1,14 +1,15 @@
 //! Training benchmark: 100 epochs on PBMC3k's shape (2,638 x 1,838, 8 classes, synthetic) and,
 //! when `KRATOS_DATA` is set, on the published simulation 140var_clean (70% training split).
+//! `KRATOS_BENCH_EPOCHS` and `KRATOS_BENCH_BATCH` change the epochs (100) and batch size (64).
 
 use kratos_benches::{synthetic_dataset, time};
 use kratos_model::{DefaultBackend, TrainingConfig, fit};
 
-fn report(name: &str, cells: usize, genes: usize, epochs: usize, seconds: f64) {
+fn report(name: &str, cells: usize, genes: usize, epochs: usize, batch: usize, seconds: f64) {
     println!(
         "{}",
         serde_json::json!({
-            "name": name, "cells": cells, "genes": genes, "epochs": epochs,
+            "name": name, "cells": cells, "genes": genes, "epochs": epochs, "batch_size": batch,
             "seconds": seconds, "epochs_per_second": epochs as f64 / seconds,
         })
     );
@@ -19,7 +20,13 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
-    let config = TrainingConfig::new().with_epochs(epochs);
+    let batch: usize = std::env::var("KRATOS_BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    let config = TrainingConfig::new()
+        .with_epochs(epochs)
+        .with_batch_size(batch);
     let device = Default::default();
 
     let data = synthetic_dataset(2638, 1838, 8, 1);
@@ -32,6 +39,7 @@ fn main() {
         train.n_cells(),
         train.n_genes(),
         epochs,
+        batch,
         s,
     );
 
@@ -47,6 +55,7 @@ fn main() {
                 train.n_cells(),
                 train.n_genes(),
                 epochs,
+                batch,
                 s,
             );
         }

@@ -71,6 +71,33 @@ impl FusedAdam {
     }
 }
 
+/// One Adam step on a chunk of weights `w` with gradients `g` and moments `m`, `v` (equal
+/// lengths); `[β₁, β₂, ε, bias-corrected learning rate]`.
+///
+/// Written with indices and selects rather than conditional stores so that the compiler
+/// vectorises it (the loop with `if … { *m = 0.0 }` compiled to scalar code and took a quarter
+/// of the training time); the arithmetic is the same, so are the values.
+fn update_chunk(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c: [f32; 4]) {
+    let [b1, b2, eps, lr_t] = c;
+    let n = w.len();
+    let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
+    for i in 0..n {
+        let gi = g[i];
+        let mi = b1 * m[i] + (1.0 - b1) * gi;
+        let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
+        // Moments of weights whose gradient stays zero (e.g. behind a dead ReLU) decay
+        // geometrically into subnormal floats, and arithmetic on subnormals is many times
+        // slower on x86: late epochs ran several times slower than early ones. Moments below
+        // 1e-30 are flushed to zero, which changes no update measurably (they are divided by
+        // √v + ε ≥ 1e-7).
+        let mi = if mi.abs() < SUBNORMAL_FLUSH { 0.0 } else { mi };
+        let vi = if vi < SUBNORMAL_FLUSH { 0.0 } else { vi };
+        m[i] = mi;
+        v[i] = vi;
+        w[i] -= lr_t * mi / (vi.sqrt() + eps);
+    }
+}
+
 struct AdamMapper<'a, B: AutodiffBackend> {
     adam: &'a mut FusedAdam,
     grads: &'a mut GradientsParams,
@@ -117,24 +144,7 @@ impl<B: AutodiffBackend> ModuleMapper<B> for AdamMapper<'_, B> {
             .zip(grad.par_chunks(UPDATE_CHUNK))
             .zip(m.par_chunks_mut(UPDATE_CHUNK))
             .zip(v.par_chunks_mut(UPDATE_CHUNK))
-            .for_each(|(((w, g), m), v)| {
-                for (((w, g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    *m = b1 * *m + (1.0 - b1) * g;
-                    *v = b2 * *v + (1.0 - b2) * g * g;
-                    // Moments of weights whose gradient stays zero (e.g. behind a dead ReLU)
-                    // decay geometrically into subnormal floats, and arithmetic on subnormals
-                    // is many times slower on x86: late epochs ran several times slower than
-                    // early ones. Moments below 1e-30 are flushed to zero, which changes no
-                    // update measurably (they are divided by √v + ε ≥ 1e-7).
-                    if m.abs() < SUBNORMAL_FLUSH {
-                        *m = 0.0;
-                    }
-                    if *v < SUBNORMAL_FLUSH {
-                        *v = 0.0;
-                    }
-                    *w -= lr_t * *m / (v.sqrt() + eps);
-                }
-            });
+            .for_each(|(((w, g), m), v)| update_chunk(w, g, m, v, [b1, b2, eps, lr_t]));
         let inner =
             Tensor::<B::InnerBackend, D>::from_data(TensorData::new(weights, shape), &device);
         Param::from_mapped_value(id, Tensor::from_inner(inner).require_grad(), mapper)

@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! KRATOS_DATA=../shared/data cargo run --release -p kratos --example levers -- \
-//!     [--seeds 1,2,3] [--sets pbmc68k_bulk,digits] [--sim-seeds 1,2,3,4,5] [--cells 300]
+//!     [--seeds 1,2,3] [--sets pbmc68k_bulk,digits] [--sim-seeds 1,2,3,4,5] [--cells 300] \
+//!     [--levers redundancy|training]
 //! ```
+//! `--levers redundancy` (the default) compares re-rankings of the default panel;
+//! `--levers training` compares the default preset with cheaper member trainings.
 //! Prints Markdown tables.
 
 use std::path::{Path, PathBuf};
@@ -58,6 +61,28 @@ fn variants() -> Vec<(&'static str, RedundancyParams)> {
             r().significance(None)
                 .candidates(200)
                 .relevance_floor(Some(0.05)),
+        ),
+        (
+            "ungated 40/0.5 floor 0.1",
+            r().significance(None)
+                .candidates(40)
+                .relevance_floor(Some(0.1)),
+        ),
+        (
+            "ungated 30/0.5 floor 0.1",
+            r().significance(None)
+                .candidates(30)
+                .relevance_floor(Some(0.1)),
+        ),
+        (
+            "ungated 40/0.5 floor 0.2",
+            r().significance(None)
+                .candidates(40)
+                .relevance_floor(Some(0.2)),
+        ),
+        (
+            "gated 40/0.5 floor 0.1",
+            r().candidates(40).relevance_floor(Some(0.1)),
         ),
     ]
 }
@@ -162,7 +187,18 @@ fn subsample(ds: &Dataset, max: usize, seed: u64) -> Dataset {
 }
 
 /// (name, panel, seconds) of every method on `ds` for `seed`.
-fn panels(ds: &Dataset, seed: u64, paper_prep: Preprocessing) -> Vec<(String, GenePanel, f64)> {
+/// Training variants of the default preset: (name, epochs of each member).
+const TRAINING_VARIANTS: [(&str, usize); 2] = [
+    ("kratos, members 50 epochs", 50),
+    ("kratos, members 34 epochs", 34),
+];
+
+fn panels(
+    ds: &Dataset,
+    seed: u64,
+    paper_prep: Preprocessing,
+    levers: &str,
+) -> Vec<(String, GenePanel, f64)> {
     let mut out = Vec::new();
     let t = Instant::now();
     let trained = Pipeline::<B>::new()
@@ -191,6 +227,18 @@ fn panels(ds: &Dataset, seed: u64, paper_prep: Preprocessing) -> Vec<(String, Ge
     let t = Instant::now();
     let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
     let wilcoxon_s = t.elapsed().as_secs_f64();
+    if levers == "training" {
+        for (name, epochs) in TRAINING_VARIANTS {
+            let preset = base
+                .clone()
+                .with_training(base.training.clone().with_epochs(epochs));
+            let t = Instant::now();
+            let run = trained.run_preset(&preset).unwrap();
+            out.push((name.into(), run.panel().clone(), t.elapsed().as_secs_f64()));
+        }
+        out.push(("Wilcoxon".into(), w, wilcoxon_s));
+        return out;
+    }
     for (name, params) in variants() {
         let t = Instant::now();
         let panel =
@@ -248,6 +296,7 @@ fn main() {
         "pbmc3k,pbmc68k_bulk,pbmc68k_louvain,citeseq_cbmc,oligodendroglioma,digits",
     );
     let cells: usize = arg("--cells").map_or(300, |c| c.parse().unwrap());
+    let levers = arg("--levers").unwrap_or_else(|| "redundancy".into());
 
     // Simulation bar.
     if !sim_seeds.is_empty() {
@@ -259,7 +308,7 @@ fn main() {
         let copy = evaluation_copy(&ds, &roles, 1).unwrap();
         let mut noise: Vec<(String, Vec<usize>)> = Vec::new();
         for &seed in &sim_seeds {
-            for (i, (name, panel, _)) in panels(&copy.dataset, seed, Preprocessing::AsIs)
+            for (i, (name, panel, _)) in panels(&copy.dataset, seed, Preprocessing::AsIs, &levers)
                 .into_iter()
                 .enumerate()
             {
@@ -299,7 +348,7 @@ fn main() {
         let mut rows: Vec<(String, [f64; 5])> = Vec::new();
         for &seed in &seeds {
             let eval_data = subsample(&ds, cells, seed);
-            for (i, (name, panel, secs)) in panels(&ds, seed, Preprocessing::AsIs)
+            for (i, (name, panel, secs)) in panels(&ds, seed, Preprocessing::AsIs, &levers)
                 .into_iter()
                 .enumerate()
             {
