@@ -1222,7 +1222,7 @@ percent grid {:?} (points of the paper's grid, up to {}%), on at most {} cells p
         "### Table 1: causal / dependent / noise genes in each type's top {TOP}\n\n\
 On copies of the published simulation files with shuffled columns and neutral gene names (shuffle seed 1), so \
 a method whose scores tie cannot profit from the files' column order. Explainers run on the paper-preset \
-classifier; `kratos (default)` is `Preset::default()` (its own 3-model ensemble, log1p, CW in input units, \
+classifier; `kratos (default)` is `Preset::default()` (its own 3-model ensemble sharing the 100 epochs, log1p, CW in input units, \
 rank product with the expression change); the baselines use no model. For comparison, the Python/Keras \
 reference on this machine (seed 7) puts 24 noise genes into the CW lists of 140var_clean, 37 into SmoothGrad's, \
 79 into IG's and 47 into Wilcoxon's (signed z; 12 by |z|)."

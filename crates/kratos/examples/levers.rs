@@ -5,8 +5,9 @@
 //! ```text
 //! KRATOS_DATA=../shared/data cargo run --release -p kratos --example levers -- \
 //!     [--seeds 1,2,3] [--sets pbmc68k_bulk,digits] [--sim-seeds 1,2,3,4,5] [--cells 300] \
-//!     [--levers redundancy|training]
+//!     [--levers redundancy|training] [--only "40/,30/"]
 //! ```
+//! `--only` keeps the re-rankings whose name contains one of the comma-separated strings.
 //! `--levers redundancy` (the default) compares re-rankings of the default panel;
 //! `--levers training` compares the default preset with cheaper member trainings.
 //! Prints Markdown tables.
@@ -30,6 +31,15 @@ type B = DefaultBackend;
 /// `floor f`: only genes whose attribution (the ensemble's mean normalised scores; Wilcoxon's
 /// own statistic for Wilcoxon) is at least f of the class's best move.
 fn variants() -> Vec<(&'static str, RedundancyParams)> {
+    let only = list("--only", "");
+    let mut all = all_variants();
+    if !only.is_empty() {
+        all.retain(|(name, _)| only.iter().any(|o| name.contains(o.as_str())));
+    }
+    all
+}
+
+fn all_variants() -> Vec<(&'static str, RedundancyParams)> {
     let r = RedundancyParams::new;
     vec![
         ("ungated 100/0.5", r().significance(None)),

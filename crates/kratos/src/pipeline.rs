@@ -347,8 +347,9 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     /// Runs a [`Preset`] (e.g. [`Preset::default`], the `kratos` panel) on this pipeline's
     /// training cells, explaining all cells. The preset trains its own models, except that
     /// the pipeline's model serves as the first one when the preset's first training
-    /// configuration is the pipeline's (as in `kratos run`, which builds the preset from the
-    /// run's training settings): the same cells and configuration would train the same model.
+    /// configuration ([`Preset::member_training`]) is the pipeline's: the same cells and
+    /// configuration would train the same model. (The default preset's members share the
+    /// epochs, [`Preset::split_epochs`], so they are never the pipeline's model.)
     ///
     /// With the pipeline's own preprocessing (the usual case) the preset runs on the cells the
     /// pipeline holds, without a copy. A preset with another preprocessing needs the raw values:
@@ -419,9 +420,12 @@ mod tests {
             .seed(7)
             .train()
             .unwrap();
+        // Members that train all the epochs (the default shares them, so its members differ
+        // from the pipeline's model: checked at the end).
         let preset = Preset::default()
             .with_preprocessing(trained.preprocessing())
             .with_training(trained.model().config().clone())
+            .with_split_epochs(false)
             .with_seed(7);
         let reused = trained.run_preset(&preset).unwrap();
         assert_eq!(reused.description().first_model_reused, Some(true));
@@ -439,5 +443,11 @@ mod tests {
         // Another seed means another first model: trained, not reused.
         let other = trained.run_preset(&preset.clone().with_seed(8)).unwrap();
         assert_eq!(other.description().first_model_reused, Some(false));
+        // So do members that train ⌈20 / 3⌉ = 7 epochs.
+        let shared = trained
+            .run_preset(&preset.clone().with_split_epochs(true))
+            .unwrap();
+        assert_eq!(shared.description().first_model_reused, Some(false));
+        assert_eq!(shared.models()[0].config().epochs, 7);
     }
 }

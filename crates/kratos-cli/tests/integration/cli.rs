@@ -261,8 +261,15 @@ fn report_json_has_the_stable_fields() {
             .starts_with("kratos:")
     );
     assert_eq!(
-        r["parameters"]["kratos_default"]["first_model_reused"], true,
-        "the run's own model is the default ensemble's first member"
+        r["parameters"]["kratos_default"]["first_model_reused"], false,
+        "the default's three members share the run's 8 epochs (3 each), so the run's own \
+         8-epoch model is not one of them"
+    );
+    assert!(
+        r["parameters"]["kratos_default"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("share the 8 epochs")
     );
     assert!(r["versions"]["matrix multiply"].is_string());
     assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));

@@ -125,6 +125,9 @@ fn presets_are_deterministic_and_find_planted_markers() {
     assert_eq!(a.panel().method(), "kratos");
     assert!(!a.log1p_applied(), "uniform noise is not count data");
     assert_eq!(a.models().len(), 2);
+    // The two members share the 60 epochs of one training.
+    assert!(a.models().iter().all(|m| m.config().epochs == 30));
+    assert!(a.description().summary.contains("share the 60 epochs"));
     assert_eq!(a.member_panels().len(), 2);
     assert!(a.expression_change().is_some());
     for (k, &marker) in MARKERS.iter().enumerate() {
