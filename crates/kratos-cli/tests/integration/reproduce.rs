@@ -93,7 +93,7 @@ fn quick_reproduction_writes_the_tables_plots_and_json() {
     assert!(pbmc["embedding"]["ari"].as_f64().unwrap() > pbmc["pca64"]["ari"].as_f64().unwrap());
     let curves = pbmc["curves"].as_array().unwrap();
     assert_eq!(curves.len(), methods.len());
-    assert!(methods.contains(&"kratos+mrmr"));
+    assert!(methods.contains(&"kratos-without-mrmr"));
     assert!(methods.contains(&"wilcoxon+mrmr"));
     for c in curves {
         for v in c["evaluation"]["mean_auroc"].as_array().unwrap() {
