@@ -194,10 +194,11 @@ impl Default for Preset {
     /// The `kratos` preset: the paper's network, training and CW parameters, plus log1p for
     /// count input, a 3-model ensemble, CW scores in input units and the rank product with
     /// the expression change, re-ranked for less redundancy ([`Preset::floored_redundancy`];
-    /// see the module documentation). The three models share the
-    /// paper's 100 epochs (34 each) and each explains a third of the cells, so the preset costs
+    /// see the module documentation). The three models share the paper's 100 epochs (34
+    /// each) and each explains a third of the cells, so the preset costs
     /// about one training and one CW pass (docs/reproduction.md, "Issue #10": members trained
-    /// 34 epochs give the panels of members trained 100, within ±0.005 AUROC on six data sets).
+    /// 34 epochs give the panels of members trained 100 within ±0.005 AUROC at the top 1% on
+    /// six data sets, at 0.9–2.1x the paper preset's CW time).
     fn default() -> Self {
         Preset {
             name: "kratos".into(),
@@ -240,9 +241,10 @@ impl Preset {
     /// docs/reproduction.md ("Issue #10") it made the default's panels less redundant on all
     /// six real data sets (|PCC| at the top 1% −0.012 to −0.071; digits, whose top 1% is one
     /// pixel, −0.062 at the top 5%) at the same AUROC (within 0.001 at the top 1%, over three
-    /// seeds) and left the simulation's top-20 lists as they were over seeds 1–10. Re-ordering the best 100 at floor 0.1 removed more redundancy but
-    /// cost citeseq_cbmc 0.010 AUROC at the top 1%, and with members trained 100 epochs each
-    /// let 8 noise genes into one class's top 20 at seed 7.
+    /// seeds) and left the simulation's top-20 lists as they were over seeds 1–10.
+    /// Re-ordering the best 100 at floor 0.1 removed more redundancy but cost citeseq_cbmc
+    /// 0.010 AUROC at the top 1%, and with members trained 100 epochs each let 8 noise genes
+    /// into one class's top 20 at seed 7.
     /// `Preset::default().with_redundancy(None)` turns it off.
     pub fn floored_redundancy() -> RedundancyParams {
         RedundancyParams::new()
