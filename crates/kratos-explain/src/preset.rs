@@ -384,15 +384,18 @@ impl Preset {
     /// The training seed of every model: the configured seed for the first, then seeds
     /// derived from it (SplitMix64).
     pub fn member_seeds(&self) -> Vec<u64> {
-        (0..self.ensemble_size as u64)
-            .map(|k| {
-                if k == 0 {
-                    self.training.seed
-                } else {
-                    derived_seed(self.training.seed, k)
-                }
-            })
+        (0..self.ensemble_size)
+            .map(|k| self.member_seed(k))
             .collect()
+    }
+
+    /// The training seed of member `member` (see [`Preset::member_seeds`]).
+    fn member_seed(&self, member: usize) -> u64 {
+        if member == 0 {
+            self.training.seed
+        } else {
+            derived_seed(self.training.seed, member as u64)
+        }
     }
 
     /// The training configuration of ensemble member `member` (0-based): the preset's with the
@@ -407,12 +410,7 @@ impl Preset {
     /// assert_eq!(Preset::paper().member_training(0).epochs, 100);
     /// ```
     pub fn member_training(&self, member: usize) -> TrainingConfig {
-        let seed = self
-            .member_seeds()
-            .get(member)
-            .copied()
-            .unwrap_or_else(|| derived_seed(self.training.seed, member as u64));
-        let mut config = self.training.clone().with_seed(seed);
+        let mut config = self.training.clone().with_seed(self.member_seed(member));
         if self.split_epochs && self.ensemble_size > 1 {
             config.epochs = self.training.epochs.div_ceil(self.ensemble_size);
         }
@@ -617,20 +615,20 @@ impl Preset {
     ) -> Result<PresetRun<B>> {
         let ranges = gene_ranges(train_data, train_cells);
         let cw = CwExplainer::new(self.cw)?;
-        let seeds = self.member_seeds();
-        let mut models = Vec::with_capacity(seeds.len());
-        let mut member_panels = Vec::with_capacity(seeds.len());
-        let shares = if self.split_cells && seeds.len() > 1 {
+        let members = self.ensemble_size;
+        let mut models = Vec::with_capacity(members);
+        let mut member_panels = Vec::with_capacity(members);
+        let shares = if self.split_cells && members > 1 {
             Some(cell_shares(
                 explain_on,
-                seeds.len(),
+                members,
                 self.panel.max_cells_per_class,
                 self.panel.seed,
             )?)
         } else {
             None
         };
-        for member in 0..seeds.len() {
+        for member in 0..members {
             let model = match first {
                 Some(trained) if member == 0 => trained.clone(),
                 _ => {

@@ -196,7 +196,6 @@ fn subsample(ds: &Dataset, max: usize, seed: u64) -> Dataset {
     ds.select_cells(&split.test)
 }
 
-/// (name, panel, seconds) of every method on `ds` for `seed`.
 /// Training variants of the default preset, whose members share 100 epochs (34 each; the
 /// base row): (name, epochs each member trains).
 const TRAINING_VARIANTS: [(&str, usize); 2] = [
@@ -204,6 +203,8 @@ const TRAINING_VARIANTS: [(&str, usize); 2] = [
     ("kratos, members 50 epochs each", 50),
 ];
 
+/// (name, panel, seconds) of every method on `ds` for `seed`: the paper CW, the default,
+/// then the `levers` variants (`redundancy` or `training`) and Wilcoxon.
 fn panels(
     ds: &Dataset,
     seed: u64,
