@@ -29,8 +29,6 @@ pub(crate) struct FusedAdam {
     epsilon: f64,
     step: i32,
     moments: HashMap<ParamId, (Vec<f32>, Vec<f32>)>,
-    /// L1 penalty per parameter (its subgradient `l1 · sign(w)` is added to the gradient).
-    l1: HashMap<ParamId, f32>,
 }
 
 impl FusedAdam {
@@ -43,16 +41,20 @@ impl FusedAdam {
             epsilon: 1e-7,
             step: 0,
             moments: HashMap::new(),
-            l1: HashMap::new(),
         }
     }
 
-    /// Adds an L1 penalty `strength · Σ|w|` on parameter `id`.
-    pub(crate) fn with_l1(mut self, id: ParamId, strength: f32) -> Self {
-        if strength > 0.0 {
-            self.l1.insert(id, strength);
+    /// The constants of the current step (the last [`FusedAdam::step`]'s), for parameters
+    /// updated outside the module (the first layer during training).
+    pub(crate) fn constants(&self) -> AdamConstants {
+        let t = self.step;
+        AdamConstants {
+            beta_1: self.beta_1 as f32,
+            beta_2: self.beta_2 as f32,
+            epsilon: self.epsilon as f32,
+            learning_rate: (self.learning_rate * (1.0 - self.beta_2.powi(t)).sqrt()
+                / (1.0 - self.beta_1.powi(t))) as f32,
         }
-        self
     }
 
     /// Applies one update to every parameter of `module` that has a gradient in `grads`.
@@ -71,15 +73,55 @@ impl FusedAdam {
     }
 }
 
+/// The numbers one Adam step needs: Keras' β₁, β₂ and ε, and the step's bias-corrected
+/// learning rate `lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AdamConstants {
+    pub(crate) beta_1: f32,
+    pub(crate) beta_2: f32,
+    pub(crate) epsilon: f32,
+    pub(crate) learning_rate: f32,
+}
+
 /// One Adam step on a chunk of weights `w` with gradients `g` and moments `m`, `v` (equal
-/// lengths); `[β₁, β₂, ε, bias-corrected learning rate]`.
+/// lengths).
 ///
 /// Written with indices and selects rather than conditional stores so that the compiler
 /// vectorises it (the loop with `if … { *m = 0.0 }` compiled to scalar code and was a quarter
 /// of the training profile; training 1.3x faster without it, docs/performance.md round 5); the
-/// arithmetic is the same, so are the values.
-fn update_chunk(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c: [f32; 4]) {
-    let [b1, b2, eps, lr_t] = c;
+/// arithmetic is the same, so are the values. Runs a build of the same loop with AVX2 enabled
+/// when the CPU has it (the release build targets baseline x86-64); no fused multiply-add, and
+/// square root and division are exact in both, so both builds give the same bits.
+pub(crate) fn update_chunk(
+    w: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    c: AdamConstants,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        unsafe { update_chunk_avx2(w, g, m, v, c) };
+        return;
+    }
+    update_chunk_portable(w, g, m, v, c);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn update_chunk_avx2(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c: AdamConstants) {
+    update_chunk_portable(w, g, m, v, c);
+}
+
+#[inline(always)]
+fn update_chunk_portable(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c: AdamConstants) {
+    let AdamConstants {
+        beta_1: b1,
+        beta_2: b2,
+        epsilon: eps,
+        learning_rate: lr_t,
+    } = c;
     let n = w.len();
     let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
     for i in 0..n {
@@ -119,33 +161,25 @@ impl<B: AutodiffBackend> ModuleMapper<B> for AdamMapper<'_, B> {
             .convert::<f32>()
             .into_vec()
             .expect("converted to f32");
-        let mut grad: Vec<f32> = grad
+        let grad: Vec<f32> = grad
             .into_data()
             .convert::<f32>()
             .into_vec()
             .expect("converted to f32");
         let adam = &mut *self.adam;
-        if let Some(&strength) = adam.l1.get(&id) {
-            for (g, w) in grad.iter_mut().zip(&weights) {
-                *g += strength * w.signum() * (*w != 0.0) as u8 as f32;
-            }
-        }
+        let constants = adam.constants();
         let (m, v) = adam
             .moments
             .entry(id)
             .or_insert_with(|| (vec![0.0; weights.len()], vec![0.0; weights.len()]));
-        let t = adam.step;
-        let lr_t = (adam.learning_rate * (1.0 - adam.beta_2.powi(t)).sqrt()
-            / (1.0 - adam.beta_1.powi(t))) as f32;
-        let (b1, b2, eps) = (adam.beta_1 as f32, adam.beta_2 as f32, adam.epsilon as f32);
         // Every entry is updated on its own, so the loop is split over the cores in chunks
-        // (the same values as one loop; the first layer has ~470,000 weights).
+        // (the same values as one loop).
         weights
             .par_chunks_mut(UPDATE_CHUNK)
             .zip(grad.par_chunks(UPDATE_CHUNK))
             .zip(m.par_chunks_mut(UPDATE_CHUNK))
             .zip(v.par_chunks_mut(UPDATE_CHUNK))
-            .for_each(|(((w, g), m), v)| update_chunk(w, g, m, v, [b1, b2, eps, lr_t]));
+            .for_each(|(((w, g), m), v)| update_chunk(w, g, m, v, constants));
         let inner =
             Tensor::<B::InnerBackend, D>::from_data(TensorData::new(weights, shape), &device);
         Param::from_mapped_value(id, Tensor::from_inner(inner).require_grad(), mapper)

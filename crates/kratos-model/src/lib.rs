@@ -31,6 +31,7 @@
 mod adam;
 mod config;
 mod error;
+mod first_layer;
 mod network;
 mod train;
 mod trained;

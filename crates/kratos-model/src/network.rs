@@ -202,17 +202,57 @@ impl<B: Backend> Classifier<B> {
         g
     }
 
-    /// Logits with a multiplicative mask after every hidden layer (dropout during training).
-    pub(crate) fn logits_masked(
+    /// The logits from the first layer's pre-activation (`[cells, width]`), with a
+    /// multiplicative mask after each hidden layer when `masks` has one per layer (dropout
+    /// during training) and none when it is empty. Training computes the first layer itself
+    /// (see `first_layer.rs`) and runs the rest of the network through this.
+    pub(crate) fn logits_from_first_layer(
         &self,
-        input: Tensor<B, 2>,
+        preactivation: Tensor<B, 2>,
         masks: &[Tensor<B, 2>],
     ) -> Tensor<B, 2> {
-        let mut x = input;
-        for (layer, mask) in self.hidden.iter().zip(masks) {
-            x = relu(layer.forward(x)) * mask.clone();
+        let Some((_, rest)) = self.hidden.split_first() else {
+            return preactivation;
+        };
+        let mask = |x: Tensor<B, 2>, layer: usize| match masks.get(layer) {
+            Some(m) => x * m.clone(),
+            None => x,
+        };
+        let mut x = mask(relu(preactivation), 0);
+        for (i, layer) in rest.iter().enumerate() {
+            x = mask(relu(layer.forward(x)), i + 1);
         }
         self.output.forward(x)
+    }
+
+    /// The first layer's weights (`[genes, width]`, row-major) and bias (zeros if it has none).
+    pub(crate) fn first_layer_values(&self) -> (Vec<f32>, Vec<f32>) {
+        let layer = self.first_layer();
+        let weight = tensor_values(layer.weight.val());
+        let bias = match &layer.bias {
+            Some(b) => tensor_values(b.val()),
+            None => vec![0.0; layer.weight.dims()[1]],
+        };
+        (weight, bias)
+    }
+
+    /// The same network with the first layer's weights and bias replaced (same shapes, same
+    /// parameter ids).
+    pub(crate) fn with_first_layer_values(mut self, weight: &[f32], bias: &[f32]) -> Self {
+        let layer = match self.hidden.first_mut() {
+            Some(layer) => layer,
+            None => &mut self.output,
+        };
+        let dims = layer.weight.dims();
+        let device = layer.weight.device();
+        let tensor = Tensor::<B, 2>::from_data(TensorData::new(weight.to_vec(), dims), &device);
+        layer.weight = Param::initialized(layer.weight.id, tensor.require_grad());
+        if let Some(b) = &mut layer.bias {
+            let tensor =
+                Tensor::<B, 1>::from_data(TensorData::new(bias.to_vec(), [bias.len()]), &device);
+            *b = Param::initialized(b.id, tensor.require_grad());
+        }
+        self
     }
 }
 

@@ -11,8 +11,9 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::adam::FusedAdam;
+use crate::first_layer::{BatchInput, FirstLayer};
 use crate::trained::{TrainedModel, TrainingHistory};
-use crate::{Classifier, LossKind, ModelError, Result, TrainingConfig};
+use crate::{Classifier, LossKind, ModelError, Result, TrainingConfig, tensor_values};
 
 /// Losses and accuracies of one training epoch, handed to the progress callback and kept in the
 /// [`TrainingHistory`].
@@ -229,9 +230,12 @@ pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
     let valid_y: Vec<usize> = valid_cells.iter().map(|&c| classes[c]).collect();
 
     let mut optimizer = FusedAdam::new(config.learning_rate);
-    if let Some(first) = network.hidden_layers().first() {
-        optimizer = optimizer.with_l1(first.weight.id, config.l1_first_layer as f32);
-    }
+    // The first layer is trained outside the module (sparse products; see first_layer.rs) and
+    // written back into it before the network is evaluated or returned.
+    let mut first_layer = {
+        let (weight, bias) = network.first_layer_values();
+        FirstLayer::new(weight, bias, config.l1_first_layer as f32)
+    };
     let noise = (config.input_noise > 0.0)
         .then(|| Normal::new(0.0f32, config.input_noise as f32).expect("checked non-negative"));
     let keep = 1.0 - config.dropout;
@@ -253,9 +257,14 @@ pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
                 }
             }
             let yb: Vec<usize> = batch.iter().map(|&c| classes[c]).collect();
-            let input = Tensor::<B, 2>::from_data(TensorData::new(xb, [b, n_genes]), device);
-            let logits = if config.dropout > 0.0 {
-                let masks: Vec<Tensor<B, 2>> = config
+            let input = BatchInput::new(xb, n_genes);
+            let preactivation = Tensor::<B, 2>::from_data(
+                TensorData::new(first_layer.forward(&input), [b, first_layer.width()]),
+                device,
+            )
+            .require_grad();
+            let masks: Vec<Tensor<B, 2>> = if config.dropout > 0.0 {
+                config
                     .hidden_sizes
                     .iter()
                     .map(|&w| {
@@ -270,11 +279,11 @@ pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
                             .collect();
                         Tensor::from_data(TensorData::new(m, [b, w]), device)
                     })
-                    .collect();
-                network.logits_masked(input, &masks)
+                    .collect()
             } else {
-                network.logits(input)
+                Vec::new()
             };
+            let logits = network.logits_from_first_layer(preactivation.clone(), &masks);
             let loss = loss_of(
                 logits.clone(),
                 one_hot::<B>(&yb, n_classes, device),
@@ -289,9 +298,20 @@ pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
             }
             loss_sum += loss_value * b as f64;
             correct += count_correct(logits.detach(), &yb);
-            let grads = GradientsParams::from_grads(loss.backward(), &network);
+            let mut gradients = loss.backward();
+            // Removed rather than read, so that the gradient's buffer is not shared and its
+            // values move out without a copy (a shared NdArray buffer is copied element by
+            // element: a tenth of the training time).
+            let error = tensor_values(
+                preactivation
+                    .grad_remove(&mut gradients)
+                    .expect("the pre-activation is a leaf of the loss's graph"),
+            );
+            let grads = GradientsParams::from_grads(gradients, &network);
             network = optimizer.step(network, grads);
+            first_layer.step(&input, &error, optimizer.constants());
         }
+        network = network.with_first_layer_values(first_layer.weight(), first_layer.bias());
         let n_train = order.len() as f64;
         let (validation_loss, validation_accuracy) = if valid_y.is_empty() {
             (None, None)
