@@ -10,12 +10,12 @@
 //! is formed and applied (Adam) in one pass over the weights. The rest of the network stays a
 //! Burn module trained with autodiff; the gradient with respect to this layer's output
 //! (pre-activation) is where the two meet. Batches with many non-zeros (more than
-//! [`DENSE_ABOVE`] of their entries) take dense products instead (matrixmultiply, the GEMM under
-//! Burn's NdArray backend, called directly). docs/performance.md (round 6) has the measurements.
+//! [`DENSE_ABOVE`] of their entries) take dense products instead ([`crate::matmul_into`]). docs/performance.md (round 6) has the measurements.
 
 use rayon::prelude::*;
 
 use crate::adam::{AdamConstants, update_chunk};
+use crate::matmul::{MatrixView, matmul_into};
 
 /// Fraction of non-zero entries above which a batch is multiplied as a dense matrix: sparse
 /// products cost per non-zero and read a weight row each, a dense GEMM reuses each row for many
@@ -143,47 +143,6 @@ impl BatchInput {
     }
 }
 
-/// `c ← α·a·b + β·c` for row-major `a` (`m x k`, or `k x m` read transposed when
-/// `transpose_a`), `b` (`k x n`) and `c` (`m x n`), with matrixmultiply's GEMM.
-#[allow(clippy::too_many_arguments)]
-fn gemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    transpose_a: bool,
-    b: &[f32],
-    beta: f32,
-    c: &mut [f32],
-) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    let (rsa, csa) = if transpose_a {
-        (1, m as isize)
-    } else {
-        (k as isize, 1)
-    };
-    // SAFETY: the three buffers hold at least m·k, k·n and m·n values (asserted above), which
-    // the strides address exactly; `c` does not alias `a` or `b` (a `&mut` borrow).
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            n as isize,
-            1,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
-}
-
 /// The first layer's weights (`[genes, width]`, row-major), bias and Adam moments.
 pub(crate) struct FirstLayer {
     width: usize,
@@ -248,7 +207,12 @@ impl FirstLayer {
                     z.copy_from_slice(&self.bias);
                 }
                 let n = input.n_cells();
-                gemm(n, *n_genes, w, values, false, &self.weight, 1.0, &mut out);
+                matmul_into(
+                    MatrixView::new(values, n, *n_genes),
+                    MatrixView::new(&self.weight, *n_genes, w),
+                    1.0,
+                    &mut out,
+                );
             }
         }
         out
@@ -297,13 +261,10 @@ impl FirstLayer {
             BatchInput::Dense { values, .. } => {
                 let gradient = &mut self.dense_gradient;
                 gradient.resize(n_genes * w, 0.0);
-                gemm(
-                    n_genes,
-                    input.n_cells(),
-                    w,
-                    values,
-                    true,
-                    error,
+                let n = input.n_cells();
+                matmul_into(
+                    MatrixView::new(values, n, n_genes).transposed(),
+                    MatrixView::new(error, n, w),
                     0.0,
                     gradient,
                 );

@@ -1,5 +1,7 @@
 use burn::tensor::{Int, Tensor, TensorData};
-use kratos_model::{AutodiffBackend, Backend, Classifier, TrainedModel, tensor_values};
+use kratos_model::{
+    AutodiffBackend, Backend, Classifier, MatrixView, TrainedModel, matmul_into, tensor_values,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -118,10 +120,16 @@ fn descend<Bk: Backend>(
     refresh_every: usize,
 ) -> Vec<f32> {
     let first = network.first_layer();
-    let weight = first.weight.val();
-    let width = weight.dims()[1];
-    let weight_rows = tensor_values(weight.clone());
-    let gram = weight.clone().transpose().matmul(weight.clone());
+    let width = first.weight.dims()[1];
+    let weight_rows = tensor_values(first.weight.val());
+    let mut gram = vec![0f32; width * width];
+    matmul_into(
+        MatrixView::new(&weight_rows, g, width).transposed(),
+        MatrixView::new(&weight_rows, g, width),
+        0.0,
+        &mut gram,
+    );
+    let (mut gradient, mut curvature) = (Vec::<f32>::new(), Vec::<f32>::new());
     let tensor = |values: Vec<f32>, cols: usize| {
         Tensor::<Bk, 2>::from_data(TensorData::new(values, [n, cols]), device)
     };
@@ -150,8 +158,13 @@ fn descend<Bk: Backend>(
                 .par_iter_mut()
                 .zip(&d)
                 .for_each(|(s, &v)| *s = sign(v));
-            let values = current.iter().map(|&s| s as f32).collect();
-            sign_products[0] = tensor_values(tensor(values, g).matmul(weight.clone()));
+            let values: Vec<f32> = current.iter().map(|&s| s as f32).collect();
+            matmul_into(
+                MatrixView::new(&values, n, g),
+                MatrixView::new(&weight_rows, g, width),
+                0.0,
+                &mut sign_products[0],
+            );
         }
         let pass = network.forward_from_first_layer(tensor(z.clone(), width));
         let probabilities = tensor_values(pass.probabilities.clone());
@@ -189,20 +202,33 @@ fn descend<Bk: Backend>(
                 }));
             }
         }
-        let (gradient, curvature): (Vec<f32>, Vec<f32>) = if active.is_empty() {
-            (Vec::new(), Vec::new())
-        } else {
+        if !active.is_empty() {
             let m = active.len();
             let rows =
                 Tensor::<Bk, 1, Int>::from_data(TensorData::new(active.clone(), [m]), device);
             let upstream =
                 Tensor::<Bk, 2>::from_data(TensorData::new(upstream.clone(), [m, k]), device);
-            let first_gradient = network.first_layer_gradient(&pass, upstream, Some(&rows));
-            (
-                tensor_values(first_gradient.clone().matmul(weight.clone().transpose())),
-                tensor_values(first_gradient.matmul(gram.clone())),
-            )
-        };
+            let first_gradient =
+                tensor_values(network.first_layer_gradient(&pass, upstream, Some(&rows)));
+            let first_gradient = MatrixView::new(&first_gradient, m, width);
+            // Into buffers kept across iterations, with the GEMM called directly: through
+            // Burn's matmul the operands were copied and a fresh 13 MB output allocated on every
+            // iteration (a tenth of CW's time, docs/performance.md round 6).
+            gradient.resize(m * g, 0.0);
+            matmul_into(
+                first_gradient,
+                MatrixView::new(&weight_rows, g, width).transposed(),
+                0.0,
+                &mut gradient,
+            );
+            curvature.resize(m * width, 0.0);
+            matmul_into(
+                first_gradient,
+                MatrixView::new(&gram, width, width),
+                0.0,
+                &mut curvature,
+            );
+        }
         // d ← d − lr (sign d + λ ∂hinge/∂d), z by the same step, and the next iteration's
         // sign pattern written over the previous one (slot 1) with its product with W₁
         // updated by the entries that changed.
