@@ -51,7 +51,8 @@ pub type DefaultBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
 
 /// The matrix multiply behind [`DefaultBackend`]: `"openblas"` when the crate is built with its
 /// `blas` feature (the system OpenBLAS through ndarray), `"matrixmultiply"` (pure Rust) otherwise.
-/// `kratos run` records it in report.json.
+/// `kratos run` records it in report.json. The products of [`matmul_into`] (training's first
+/// layer, CW's backward product) use matrixmultiply either way.
 pub const MATRIX_MULTIPLY: &str = if cfg!(feature = "blas") {
     "openblas"
 } else {

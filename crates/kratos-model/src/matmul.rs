@@ -4,7 +4,8 @@
 //! They call matrixmultiply — the GEMM under Burn's NdArray backend — directly: a product
 //! through a Burn tensor copies both operands and allocates its output on every call, which
 //! costs a tenth of CW's time at the explainer's shapes (docs/performance.md, round 6). Without
-//! the `blas` feature the results are those of Burn's `matmul` on the default backend.
+//! the `blas` feature the results are those of Burn's `matmul` on the default backend; with it,
+//! these products still run on matrixmultiply (only Burn's own products go to OpenBLAS).
 
 /// A row-major matrix borrowed for [`matmul_into`], or its transpose.
 ///
