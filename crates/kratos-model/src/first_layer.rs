@@ -268,13 +268,13 @@ impl FirstLayer {
                     0.0,
                     gradient,
                 );
-                let gradient = &*gradient;
-                pieces.for_each(|(task, ((weights, m), v))| {
-                    let start = task * GENES_PER_TASK * w;
-                    let mut g = gradient[start..start + weights.len()].to_vec();
-                    add_l1(&mut g, weights);
-                    update_chunk(weights, &g, m, v, adam);
-                });
+                // The L1 term is added in place: the buffer is scratch, rewritten every batch.
+                pieces
+                    .zip(gradient.par_chunks_mut(GENES_PER_TASK * w))
+                    .for_each(|((_, ((weights, m), v)), g)| {
+                        add_l1(g, weights);
+                        update_chunk(weights, g, m, v, adam);
+                    });
             }
         }
         let mut gradient = vec![0f32; w];
