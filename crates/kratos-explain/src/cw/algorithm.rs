@@ -122,13 +122,9 @@ fn descend<Bk: Backend>(
     let first = network.first_layer();
     let width = first.weight.dims()[1];
     let weight_rows = tensor_values(first.weight.val());
+    let w1 = MatrixView::new(&weight_rows, g, width);
     let mut gram = vec![0f32; width * width];
-    matmul_into(
-        MatrixView::new(&weight_rows, g, width).transposed(),
-        MatrixView::new(&weight_rows, g, width),
-        0.0,
-        &mut gram,
-    );
+    matmul_into(w1.transposed(), w1, 0.0, &mut gram);
     let (mut gradient, mut curvature) = (Vec::<f32>::new(), Vec::<f32>::new());
     let tensor = |values: Vec<f32>, cols: usize| {
         Tensor::<Bk, 2>::from_data(TensorData::new(values, [n, cols]), device)
@@ -161,7 +157,7 @@ fn descend<Bk: Backend>(
             let values: Vec<f32> = current.iter().map(|&s| s as f32).collect();
             matmul_into(
                 MatrixView::new(&values, n, g),
-                MatrixView::new(&weight_rows, g, width),
+                w1,
                 0.0,
                 &mut sign_products[0],
             );
@@ -215,12 +211,7 @@ fn descend<Bk: Backend>(
             // Burn's matmul the operands were copied and a fresh 13 MB output allocated on every
             // iteration (a tenth of CW's time, docs/performance.md round 6).
             gradient.resize(m * g, 0.0);
-            matmul_into(
-                first_gradient,
-                MatrixView::new(&weight_rows, g, width).transposed(),
-                0.0,
-                &mut gradient,
-            );
+            matmul_into(first_gradient, w1.transposed(), 0.0, &mut gradient);
             curvature.resize(m * width, 0.0);
             matmul_into(
                 first_gradient,
