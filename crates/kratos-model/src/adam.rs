@@ -89,9 +89,11 @@ pub(crate) struct AdamConstants {
 /// Written with indices and selects rather than conditional stores so that the compiler
 /// vectorises it (the loop with `if … { *m = 0.0 }` compiled to scalar code and was a quarter
 /// of the training profile; training 1.3x faster without it, docs/performance.md round 5); the
-/// arithmetic is the same, so are the values. Runs a build of the same loop with AVX2 enabled
-/// when the CPU has it (the release build targets baseline x86-64); no fused multiply-add, and
-/// square root and division are exact in both, so both builds give the same bits.
+/// arithmetic is the same, so are the values. Compiled for AVX2 as well as baseline x86-64 and
+/// chosen at run time (`multiversion`; the release build targets baseline x86-64); no fused
+/// multiply-add, and square root and division are exact in both, so both builds give the same
+/// bits.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
 pub(crate) fn update_chunk(
     w: &mut [f32],
     g: &[f32],
@@ -99,23 +101,6 @@ pub(crate) fn update_chunk(
     v: &mut [f32],
     c: AdamConstants,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above).
-        unsafe { update_chunk_avx2(w, g, m, v, c) };
-        return;
-    }
-    update_chunk_portable(w, g, m, v, c);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn update_chunk_avx2(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c: AdamConstants) {
-    update_chunk_portable(w, g, m, v, c);
-}
-
-#[inline(always)]
-fn update_chunk_portable(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c: AdamConstants) {
     let AdamConstants {
         beta_1: b1,
         beta_2: b2,

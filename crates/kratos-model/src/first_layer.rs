@@ -289,41 +289,11 @@ impl FirstLayer {
 }
 
 /// `out = start + Σₖ values[k] · rows[indices[k]]`, where `rows` holds rows of `width` values.
-/// Dispatches to a build of the same loop with AVX2 enabled when the CPU has it (the release
-/// build targets baseline x86-64, whose 4-wide SSE2 would halve the rate). No fused
+/// Compiled for AVX2 as well as baseline x86-64 and chosen at run time (`multiversion`; the
+/// release build targets baseline x86-64, whose 4-wide SSE2 would halve the rate). No fused
 /// multiply-add, so both builds give the same bits.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
 fn accumulate_rows(
-    out: &mut [f32],
-    start: &[f32],
-    indices: &[u32],
-    values: &[f32],
-    rows: &[f32],
-    width: usize,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above).
-        unsafe { accumulate_rows_avx2(out, start, indices, values, rows, width) };
-        return;
-    }
-    accumulate_rows_portable(out, start, indices, values, rows, width);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn accumulate_rows_avx2(
-    out: &mut [f32],
-    start: &[f32],
-    indices: &[u32],
-    values: &[f32],
-    rows: &[f32],
-    width: usize,
-) {
-    accumulate_rows_portable(out, start, indices, values, rows, width);
-}
-
-#[inline(always)]
-fn accumulate_rows_portable(
     out: &mut [f32],
     start: &[f32],
     indices: &[u32],
