@@ -1,4 +1,4 @@
-//! Dimension reduction for the report: PCA (linfa-reduction) and 2-D t-SNE maps (bhtsne), and
+//! Dimension reduction for the report: PCA (randomized SVD, `kratos::pca`) and 2-D t-SNE maps (bhtsne), and
 //! the seeded, stratified subsample of cells the maps are drawn on.
 
 use bhtsne::{Neighbor, tSNE};

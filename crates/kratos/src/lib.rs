@@ -64,6 +64,7 @@
 //! `kratos evaluate`, `kratos simulate`.
 
 mod evaluation;
+mod pca;
 mod pipeline;
 mod three_step;
 

@@ -7,11 +7,9 @@
 
 use kratos_data::{Dataset, Labels};
 use kratos_explain::{GenePanel, WilcoxonParams, wilcoxon_test};
-use linfa::DatasetBase;
-use linfa::traits::{Fit, Predict};
-use linfa_reduction::Pca;
 use ndarray::Array2;
 
+use crate::pca::FittedPca;
 use crate::{Error, Result};
 
 /// Settings of [`three_step_panel`].
@@ -58,7 +56,9 @@ impl ThreeStepParams {
 /// The first `components` principal components (row-major `n x d`, with `d` the number of
 /// components obtained) of the per-gene standardised `values` (`n x dims`, row-major),
 /// fitted on the rows `fit_rows` and applied to all rows. `None` when PCA is not defined
-/// (fewer than two rows or varying columns) or the solver fails. Uses linfa-reduction.
+/// (fewer than two rows or varying columns) or the solver fails. Randomized SVD, as
+/// scikit-learn's `PCA` for inputs of this size (seeded: the same input gives the same
+/// components; each component's largest loading is positive).
 pub fn pca(
     values: &[f32],
     n: usize,
@@ -109,15 +109,15 @@ pub fn pca(
     if k == 0 {
         return None;
     }
-    let model = Pca::params(k).fit(&DatasetBase::from(fit)).ok()?;
+    let model = FittedPca::fit(fit.view(), k)?;
     const CHUNK: usize = 4096;
     let mut out: Vec<f32> = Vec::new();
     let mut d = 0;
     for start in (0..n).step_by(CHUNK) {
         let end = (start + CHUNK).min(n);
-        let y: Array2<f64> = model.predict(&standardised(&mut (start..end), end - start));
-        // linfa may return fewer components than asked when the data have lower rank.
-        d = y.ncols();
+        let y = model.project(standardised(&mut (start..end), end - start).view());
+        // Fewer components than asked when the data have lower rank.
+        d = model.n_components();
         out.extend(y.iter().map(|&v| v as f32));
     }
     (d > 0 && out.len() == n * d && out.iter().all(|v| v.is_finite())).then_some((out, d))
