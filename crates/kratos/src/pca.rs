@@ -141,14 +141,13 @@ mod tests {
         assert_eq!(fitted.n_components(), k);
         let (values, want) = exact(&x, k);
         let projections = fitted.project(x.view());
-        for c in 0..k {
+        for (c, &value) in values.iter().enumerate() {
             let cosine = fitted.components.row(c).dot(&want.row(c)).abs();
             assert!(cosine > 1.0 - 1e-8, "component {c}: |cos| {cosine}");
             let variance = projections.column(c).mapv(|v| v * v).sum();
             assert!(
-                (variance - values[c]).abs() <= 1e-8 * values[c],
-                "component {c}: variance {variance} vs eigenvalue {}",
-                values[c]
+                (variance - value).abs() <= 1e-8 * value,
+                "component {c}: variance {variance} vs eigenvalue {value}"
             );
         }
     }
@@ -163,7 +162,11 @@ mod tests {
         for i in 0..gram.nrows() {
             for j in 0..gram.ncols() {
                 let want = if i == j { 1.0 } else { 0.0 };
-                assert!((gram[[i, j]] - want).abs() < 1e-9, "gram[{i},{j}] = {}", gram[[i, j]]);
+                assert!(
+                    (gram[[i, j]] - want).abs() < 1e-9,
+                    "gram[{i},{j}] = {}",
+                    gram[[i, j]]
+                );
             }
         }
         for row in fitted.components.rows() {
