@@ -36,6 +36,7 @@ mod matmul;
 mod network;
 mod train;
 mod trained;
+mod upper;
 
 pub use burn;
 pub use burn::tensor::backend::{AutodiffBackend, Backend};
@@ -45,6 +46,7 @@ pub use matmul::{MatrixView, matmul_into};
 pub use network::{Classifier, ForwardPass, tensor_values};
 pub use train::{EpochRecord, fit, fit_cells_with_progress, fit_with_progress};
 pub use trained::{TrainedModel, TrainingHistory};
+pub use upper::{UpperLayers, UpperPass};
 
 /// The backend used unless a caller picks another: Burn's pure-Rust CPU backend with autodiff.
 pub type DefaultBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;

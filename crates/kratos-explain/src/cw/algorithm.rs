@@ -1,6 +1,7 @@
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use kratos_model::{
-    AutodiffBackend, Backend, Classifier, MatrixView, TrainedModel, matmul_into, tensor_values,
+    AutodiffBackend, Backend, Classifier, MatrixView, TrainedModel, UpperPass, matmul_into,
+    tensor_values,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -96,8 +97,9 @@ fn sign(v: f32) -> i8 {
 }
 
 /// The CW descent on the plain backend: d ← d − lr·(sign d + λ·∂hinge/∂d) for `p.max_iter`
-/// iterations, from d = `p.initial`. The loop needs only ∂/∂d, which
-/// `Classifier::first_layer_gradient` computes without an autodiff graph.
+/// iterations, from d = `p.initial`. The loop needs only ∂/∂d, which the network's
+/// [`kratos_model::UpperLayers`] (the layers above the first, as plain weights) give without an
+/// autodiff graph or Burn tensors.
 ///
 /// The first layer's pre-activation z = (x + d)·W₁ + b₁ is kept up to date instead of being
 /// recomputed: one step changes it by −lr·(sign d)·W₁ − lr·λ·δ₁·(W₁ᵀW₁), with δ₁ the
@@ -137,7 +139,12 @@ fn descend<Bk: Backend>(
     let mut signs = [vec![0i8; n * g], vec![0i8; n * g]];
     let mut sign_products = [vec![0f32; n * width], vec![0f32; n * width]];
     let mut upstream = Vec::with_capacity(n * k);
-    let mut active: Vec<i64> = Vec::with_capacity(n);
+    let mut active: Vec<usize> = Vec::with_capacity(n);
+    // The layers above the first as plain weights, and the buffers of their passes: through
+    // Burn these small products cost more than the large one (docs/performance.md round 7).
+    let upper = network.upper_layers();
+    let mut pass = UpperPass::default();
+    let mut first_gradient = Vec::new();
     let mut gradient_row = vec![usize::MAX; n];
     for iteration in 0..p.max_iter {
         let refresh = iteration % refresh_every;
@@ -162,8 +169,8 @@ fn descend<Bk: Backend>(
                 &mut sign_products[0],
             );
         }
-        let pass = network.forward_from_first_layer(tensor(z.clone(), width));
-        let probabilities = tensor_values(pass.probabilities.clone());
+        upper.forward(&z, n, &mut pass);
+        let probabilities = pass.probabilities();
         // The hinge max(a_own − a_other + α, 0) of every cell; only cells where it is
         // positive (still in their class, or within α of leaving it) have a gradient, so
         // only they go through the backward pass — a cell that has left its class costs a
@@ -186,7 +193,7 @@ fn descend<Bk: Backend>(
             gradient_row[i] = usize::MAX;
             if other != own && row[own] - row[other] + p.alpha > 0.0 {
                 gradient_row[i] = active.len();
-                active.push(i as i64);
+                active.push(i);
                 upstream.extend((0..k).map(|c| {
                     if c == own {
                         1.0
@@ -200,12 +207,7 @@ fn descend<Bk: Backend>(
         }
         if !active.is_empty() {
             let m = active.len();
-            let rows =
-                Tensor::<Bk, 1, Int>::from_data(TensorData::new(active.clone(), [m]), device);
-            let upstream =
-                Tensor::<Bk, 2>::from_data(TensorData::new(upstream.clone(), [m, k]), device);
-            let first_gradient =
-                tensor_values(network.first_layer_gradient(&pass, upstream, Some(&rows)));
+            upper.first_layer_gradient(&mut pass, &active, &upstream, &mut first_gradient);
             let first_gradient = MatrixView::new(&first_gradient, m, width);
             // Into buffers kept across iterations, with the GEMM called directly: through
             // Burn's matmul the operands were copied and a fresh 13 MB output allocated on every
