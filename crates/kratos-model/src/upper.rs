@@ -41,6 +41,25 @@ impl Dense {
 /// probabilities, and back from an upstream gradient on the probabilities to `z`. Same
 /// arithmetic as [`Classifier::forward_from_first_layer`] and
 /// [`Classifier::first_layer_gradient`] (tested against them), without Burn.
+///
+/// ```
+/// use burn::backend::NdArray;
+/// use kratos_model::{Classifier, UpperPass};
+/// use rand::SeedableRng;
+///
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+/// // 10 genes → 8 → 4 → 3 classes.
+/// let network = Classifier::<NdArray>::init(10, &[8, 4], 3, &mut rng, &Default::default());
+/// let upper = network.upper_layers();
+/// let z = vec![0.5f32; 2 * upper.width()]; // two cells' first-layer pre-activations
+/// let mut pass = UpperPass::default();
+/// upper.forward(&z, 2, &mut pass);
+/// assert!((pass.probabilities()[..3].iter().sum::<f32>() - 1.0).abs() < 1e-6);
+/// // ∂(a₀ − a₁)/∂z for the second cell only.
+/// let mut gradient = Vec::new();
+/// upper.first_layer_gradient(&mut pass, &[1], &[1.0, -1.0, 0.0], &mut gradient);
+/// assert_eq!(gradient.len(), upper.width());
+/// ```
 #[derive(Debug, Clone)]
 pub struct UpperLayers {
     /// Hidden layers after the first, input side first.
