@@ -10,7 +10,8 @@
 //! is formed and applied (Adam) in one pass over the weights. The rest of the network stays a
 //! Burn module trained with autodiff; the gradient with respect to this layer's output
 //! (pre-activation) is where the two meet. Batches with many non-zeros (more than
-//! [`DENSE_ABOVE`] of their entries) take dense products instead ([`crate::matmul_into`]). docs/performance.md (round 6) has the measurements.
+//! [`DENSE_ABOVE`] of their entries) take dense products instead ([`crate::matmul_into`]).
+//! docs/performance.md (round 6) has the measurements.
 
 use rayon::prelude::*;
 

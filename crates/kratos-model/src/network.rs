@@ -24,6 +24,16 @@ pub fn tensor_values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
     }
 }
 
+/// A linear layer's weights (`[inputs, outputs]`, row-major) and bias (zeros if it has none).
+pub(crate) fn linear_values<B: Backend>(layer: &Linear<B>) -> (Vec<f32>, Vec<f32>) {
+    let weight = tensor_values(layer.weight.val());
+    let bias = match &layer.bias {
+        Some(b) => tensor_values(b.val()),
+        None => vec![0.0; layer.weight.dims()[1]],
+    };
+    (weight, bias)
+}
+
 /// What [`Classifier::forward_pass`] keeps: the class probabilities and the activation of
 /// every hidden layer.
 #[derive(Debug, Clone)]
@@ -227,13 +237,7 @@ impl<B: Backend> Classifier<B> {
 
     /// The first layer's weights (`[genes, width]`, row-major) and bias (zeros if it has none).
     pub(crate) fn first_layer_values(&self) -> (Vec<f32>, Vec<f32>) {
-        let layer = self.first_layer();
-        let weight = tensor_values(layer.weight.val());
-        let bias = match &layer.bias {
-            Some(b) => tensor_values(b.val()),
-            None => vec![0.0; layer.weight.dims()[1]],
-        };
-        (weight, bias)
+        linear_values(self.first_layer())
     }
 
     /// The same network with the first layer's weights and bias replaced (same shapes, same

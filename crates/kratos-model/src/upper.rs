@@ -7,7 +7,7 @@
 
 use burn::tensor::backend::Backend;
 
-use crate::network::{Classifier, tensor_values};
+use crate::network::{Classifier, linear_values};
 use crate::{MatrixView, matmul_into};
 
 /// One dense layer: `weight` is `inputs x outputs`, row-major.
@@ -95,12 +95,10 @@ impl<B: Backend> Classifier<B> {
     pub fn upper_layers(&self) -> UpperLayers {
         let dense = |layer: &burn::nn::Linear<B>| {
             let [inputs, outputs] = layer.weight.dims();
+            let (weight, bias) = linear_values(layer);
             Dense {
-                weight: tensor_values(layer.weight.val()),
-                bias: match &layer.bias {
-                    Some(b) => tensor_values(b.val()),
-                    None => vec![0.0; outputs],
-                },
+                weight,
+                bias,
                 inputs,
                 outputs,
             }
@@ -200,12 +198,10 @@ impl UpperLayers {
             g.extend(p.iter().zip(u).map(|(p, u)| p * (u - dot)));
         }
         // Down the hidden layers: the layer above's transposed weights, then the ReLU mask of
-        // the layer's own activation.
-        let mut above = &self.output;
-        for (level, layer) in (0..pass.hidden.len())
-            .rev()
-            .zip(self.hidden.iter().rev().map(Some).chain([None]))
-        {
+        // the layer's own activation. `self.hidden[level]` maps activation `level` to the next
+        // one; above the last activation is the output layer.
+        for level in (0..pass.hidden.len()).rev() {
+            let above = self.hidden.get(level).unwrap_or(&self.output);
             let width = above.inputs;
             next.resize(m * width, 0.0);
             matmul_into(
@@ -224,9 +220,6 @@ impl UpperLayers {
                 }
             }
             std::mem::swap(&mut g, &mut next);
-            if let Some(layer) = layer {
-                above = layer;
-            }
         }
         out.clear();
         out.extend_from_slice(&g);
@@ -237,6 +230,7 @@ impl UpperLayers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tensor_values;
     use burn::backend::NdArray;
     use burn::tensor::{Int, Tensor, TensorData};
     use rand::{Rng, SeedableRng};

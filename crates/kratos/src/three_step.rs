@@ -111,13 +111,12 @@ pub fn pca(
     }
     let model = FittedPca::fit(fit.view(), k)?;
     const CHUNK: usize = 4096;
-    let mut out: Vec<f32> = Vec::new();
-    let mut d = 0;
+    // Fewer components than asked when the data have lower rank.
+    let d = model.n_components();
+    let mut out: Vec<f32> = Vec::with_capacity(n * d);
     for start in (0..n).step_by(CHUNK) {
         let end = (start + CHUNK).min(n);
         let y = model.project(standardised(&mut (start..end), end - start).view());
-        // Fewer components than asked when the data have lower rank.
-        d = model.n_components();
         out.extend(y.iter().map(|&v| v as f32));
     }
     (d > 0 && out.len() == n * d && out.iter().all(|v| v.is_finite())).then_some((out, d))
