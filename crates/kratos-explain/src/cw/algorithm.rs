@@ -125,6 +125,16 @@ fn descend<Bk: Backend>(
     let width = first.weight.dims()[1];
     let weight_rows = tensor_values(first.weight.val());
     let w1 = MatrixView::new(&weight_rows, g, width);
+    // W₁ᵀ stored row-major for the backward product: the GEMM packs its right operand in
+    // panels of consecutive columns, which a transposed view of W₁ would make a strided gather
+    // (7% of CW's time, docs/performance.md round 8).
+    let mut weight_columns = vec![0f32; width * g];
+    for (j, row) in weight_rows.chunks_exact(width).enumerate() {
+        for (u, &w) in row.iter().enumerate() {
+            weight_columns[u * g + j] = w;
+        }
+    }
+    let w1_transposed = MatrixView::new(&weight_columns, width, g);
     let mut gram = vec![0f32; width * width];
     matmul_into(w1.transposed(), w1, 0.0, &mut gram);
     let (mut gradient, mut curvature) = (Vec::<f32>::new(), Vec::<f32>::new());
@@ -213,7 +223,7 @@ fn descend<Bk: Backend>(
             // Burn's matmul the operands were copied and a fresh 13 MB output allocated on every
             // iteration (a tenth of CW's time, docs/performance.md round 6).
             gradient.resize(m * g, 0.0);
-            matmul_into(first_gradient, w1.transposed(), 0.0, &mut gradient);
+            matmul_into(first_gradient, w1_transposed, 0.0, &mut gradient);
             curvature.resize(m * width, 0.0);
             matmul_into(
                 first_gradient,
