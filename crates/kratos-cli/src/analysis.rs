@@ -8,8 +8,8 @@ use std::time::Instant;
 use kratos::explain::looks_like_counts;
 use kratos::{
     CwExplainer, Dataset, DefaultBackend, EmbeddingQuality, Explainer, GenePanel,
-    GradientTimesInput, IntegratedGradients, PanelEvaluation, PanelEvaluationParams, Pipeline,
-    Preprocessing, Preset, PresetDescription, Saliency, SmoothGrad, TrainedPipeline,
+    GradientTimesInput, IntegratedGradients, PanelEvaluation, PanelEvaluationParams, PanelOptions,
+    Pipeline, Preprocessing, Preset, PresetDescription, Saliency, SmoothGrad, TrainedPipeline,
     TrainingConfig, WelchParams, WilcoxonParams, evaluate_panel_with_progress, welch_t_panel,
     wilcoxon_panel,
 };
@@ -34,6 +34,9 @@ pub struct AnalysisOptions {
     pub training: TrainingConfig,
     /// Preprocessing before min-max scaling.
     pub preprocessing: PreprocessingArg,
+    /// At most this many cells per class are explained (`None`: all), by every explainer and
+    /// the kratos panel.
+    pub cells_per_class: Option<usize>,
     /// SVM evaluation of the panels, if any.
     pub evaluation: Option<PanelEvaluationParams>,
     /// Genes per class in the summaries.
@@ -150,6 +153,11 @@ pub fn analyse(
 ) -> Result<Analysis, CliError> {
     let seed = options.seed();
     let mut warnings = Vec::new();
+    let panel_options = PanelOptions {
+        max_cells_per_class: options.cells_per_class,
+        seed,
+        ..PanelOptions::default()
+    };
 
     // Train.
     let bar = progress.bar(options.training.epochs as u64, "training");
@@ -158,6 +166,7 @@ pub fn analyse(
             .dataset(data)
             .preprocessing(options.preprocessing())
             .training_config(options.training.clone())
+            .panel_options(panel_options.clone())
             .on_epoch(|r| {
                 bar.set_prefix(format!("loss {:.4}", r.train_loss));
                 bar.inc(1);
@@ -178,7 +187,8 @@ pub fn analyse(
     let preset = Preset::default()
         .with_preprocessing(options.preprocessing())
         .with_training(options.training.clone())
-        .with_seed(seed);
+        .with_seed(seed)
+        .with_panel_options(panel_options);
     bar.set_prefix(format!("kratos (ensemble of {})", preset.ensemble_size));
     let run = timings.time("explain_kratos", || trained.run_preset(&preset))?;
     panels.push(run.panel().clone());

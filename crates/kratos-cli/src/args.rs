@@ -194,6 +194,10 @@ pub struct RunArgs {
     /// Random-search candidates per SVM fit in the evaluation (the paper used 200).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub n_iter: usize,
+    /// Correctly classified cells explained per class at most, by every explainer and the
+    /// kratos panel (a seeded random draw where a class has more): a number, or `all`.
+    #[arg(long, default_value_t = CellsPerClass::default(), value_name = "N|all")]
+    pub cells_per_class: CellsPerClass,
     #[command(flatten)]
     pub map: MapArgs,
     /// Output folder (must not exist unless --force).
@@ -303,4 +307,40 @@ pub struct ReproduceArgs {
     /// Replace the output folder if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--cells-per-class`: at most this many cells per class are explained (`None`: all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellsPerClass(pub Option<usize>);
+
+impl Default for CellsPerClass {
+    /// The library's default ([`kratos::PanelOptions::default`]).
+    fn default() -> Self {
+        CellsPerClass(kratos::PanelOptions::default().max_cells_per_class)
+    }
+}
+
+impl std::fmt::Display for CellsPerClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, "{n}"),
+            None => f.write_str("all"),
+        }
+    }
+}
+
+impl std::str::FromStr for CellsPerClass {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(CellsPerClass(None));
+        }
+        match s.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(CellsPerClass(Some(n))),
+            _ => Err(format!(
+                "`{s}` is not a number of cells (at least 1) or `all`"
+            )),
+        }
+    }
 }

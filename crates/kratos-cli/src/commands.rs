@@ -12,8 +12,8 @@ use kratos::{
 use crate::CliError;
 use crate::analysis::{Analysis, AnalysisOptions, RunInfo, Timings, analyse, write_outputs};
 use crate::args::{
-    DemoArgs, EvaluateArgs, EvaluateGrid, Grid, Method, PreprocessingArg, RunArgs, SimFormat,
-    SimPreset, SimulateArgs,
+    CellsPerClass, DemoArgs, EvaluateArgs, EvaluateGrid, Grid, Method, PreprocessingArg, RunArgs,
+    SimFormat, SimPreset, SimulateArgs,
 };
 use crate::input::read_labelled;
 use crate::output::{OutputDir, note};
@@ -89,6 +89,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<(), CliError> {
         ],
         training: TrainingConfig::new().with_seed(args.seed),
         preprocessing: PreprocessingArg::Auto,
+        cells_per_class: CellsPerClass::default().0,
         evaluation: Some(
             PanelEvaluationParams::new()
                 .grid(TopKGrid::Quick)
@@ -230,6 +231,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<(), CliError> {
         methods: args.methods.clone(),
         training,
         preprocessing: args.preprocessing,
+        cells_per_class: args.cells_per_class.0,
         evaluation,
         top: args.top,
         map_cells: args.map.map_cells,

@@ -9,7 +9,8 @@
 //! ```
 //! `--only` keeps the re-rankings whose name contains one of the comma-separated strings.
 //! `--levers redundancy` (the default) compares re-rankings of the default panel;
-//! `--levers training` compares the default preset with cheaper member trainings.
+//! `--levers training` compares the default preset with cheaper member trainings;
+//! `--levers cells` compares how many cells per class are explained (paper CW and the default).
 //! Prints Markdown tables.
 
 use std::path::{Path, PathBuf};
@@ -20,9 +21,9 @@ use kratos::data::read::{ReadOptions, labels_from_cell_ids, read_labels, read_pa
 use kratos::metrics::role_counts;
 use kratos::sim::{evaluation_copy, roles_from_published_names};
 use kratos::{
-    CwExplainer, Dataset, DefaultBackend, GenePanel, PanelEvaluationParams, Pipeline,
+    CwExplainer, Dataset, DefaultBackend, GenePanel, PanelEvaluationParams, PanelOptions, Pipeline,
     Preprocessing, Preset, RedundancyParams, TopKGrid, WilcoxonParams, decorrelate,
-    decorrelate_with_relevance, wilcoxon_panel,
+    decorrelate_with_relevance, explain_panel, wilcoxon_panel,
 };
 
 type B = DefaultBackend;
@@ -203,6 +204,10 @@ const TRAINING_VARIANTS: [(&str, usize); 2] = [
     ("kratos, members 50 epochs each", 50),
 ];
 
+/// Caps on the cells explained per class compared by `--levers cells` (the first is the
+/// library's default).
+const CELL_CAPS: [usize; 3] = [2000, 500, 250];
+
 /// (name, panel, seconds) of every method on `ds` for `seed`: the paper CW, the default,
 /// then the `levers` variants (`redundancy` or `training`) and Wilcoxon.
 fn panels(
@@ -227,6 +232,46 @@ fn panels(
         "  seed {seed}: paper training {train_s:.1}s, CW {:.1}s",
         out[0].2
     );
+    if levers == "cells" {
+        let mut input = None;
+        for cap in CELL_CAPS {
+            let options = PanelOptions {
+                max_cells_per_class: Some(cap),
+                seed,
+                ..PanelOptions::default()
+            };
+            if cap != CELL_CAPS[0] {
+                let t = Instant::now();
+                let cw = explain_panel(
+                    &CwExplainer::default(),
+                    trained.model(),
+                    trained.model_input(),
+                    &options,
+                )
+                .unwrap();
+                out.push((
+                    format!("paper CW, at most {cap} cells per class"),
+                    cw,
+                    t.elapsed().as_secs_f64(),
+                ));
+            }
+            let t = Instant::now();
+            let preset = Preset::default()
+                .with_seed(seed)
+                .with_panel_options(options);
+            let run = trained.run_preset(&preset).unwrap();
+            out.push((
+                format!("kratos (default), at most {cap} cells per class"),
+                run.panel().clone(),
+                t.elapsed().as_secs_f64(),
+            ));
+            input.get_or_insert_with(|| run.prepare(ds).unwrap());
+        }
+        let t = Instant::now();
+        let w = wilcoxon_panel(input.as_ref().unwrap(), &WilcoxonParams::new()).unwrap();
+        out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
+        return out;
+    }
     let t = Instant::now();
     let base = Preset::default()
         .with_split_cells(true)

@@ -68,6 +68,8 @@ fn fixture() -> &'static Fixture {
             "120",
             "--top",
             "5",
+            "--cells-per-class",
+            "60",
             "--out",
             s(&run),
         ]);
@@ -250,6 +252,7 @@ fn report_json_has_the_stable_fields() {
     assert!(classes.iter().all(|c| c["name"].is_string()));
     assert_eq!(r["parameters"]["training"]["epochs"], 8);
     assert_eq!(r["parameters"]["seed"], 7);
+    assert_eq!(r["parameters"]["panel_options"]["max_cells_per_class"], 60);
     assert_eq!(
         r["parameters"]["methods"],
         serde_json::json!(["kratos", "saliency", "smoothgrad"])
@@ -471,6 +474,15 @@ fn bad_flags_are_usage_errors() {
         s(&dir.path().join("o")),
     ]);
     assert_input_error(&o, "epochs");
+    for bad in ["0", "some"] {
+        let o = kratos(&["run", "--cells-per-class", bad, "--data", "x", "--out", "y"]);
+        assert_eq!(o.status.code(), Some(2), "--cells-per-class {bad}");
+        assert!(
+            stderr(&o).contains("or `all`"),
+            "the error says what is accepted: {}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]
