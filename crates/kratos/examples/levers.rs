@@ -10,7 +10,9 @@
 //! `--only` keeps the re-rankings whose name contains one of the comma-separated strings.
 //! `--levers redundancy` (the default) compares re-rankings of the default panel;
 //! `--levers training` compares the default preset with cheaper member trainings;
-//! `--levers cells` compares how many cells per class are explained (paper CW and the default).
+//! `--levers cells` compares how many cells per class are explained (paper CW and the default);
+//! `--levers specificity` compares the default's rank product with the class's expression change
+//! |mean in − mean out| against one with its signed up-regulation (mean in − mean out).
 //! Prints Markdown tables.
 
 use std::path::{Path, PathBuf};
@@ -232,6 +234,30 @@ fn panels(
         "  seed {seed}: paper training {train_s:.1}s, CW {:.1}s",
         out[0].2
     );
+    if levers == "specificity" {
+        let t = Instant::now();
+        let run = trained
+            .run_preset(&Preset::default().with_seed(seed))
+            .unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        out.push(("kratos (default)".into(), run.panel().clone(), secs));
+        let input = run.prepare(ds).unwrap();
+        let attribution = run.attribution();
+        let up = up_regulation_panel(&input, attribution.class_names());
+        let ranked = kratos::explain::rank_product(&[attribution, &up]).unwrap();
+        let panel =
+            decorrelate_with_relevance(&ranked, attribution, &input, &Preset::floored_redundancy())
+                .unwrap();
+        out.push((
+            "kratos, up-regulation instead of |change|".into(),
+            panel,
+            secs,
+        ));
+        let t = Instant::now();
+        let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
+        out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
+        return out;
+    }
     if levers == "cells" {
         let mut input = None;
         for cap in CELL_CAPS {
@@ -318,6 +344,45 @@ fn panels(
     }
     out.push(("Wilcoxon".into(), w, wilcoxon_s));
     out
+}
+
+/// Signed one-vs-rest change, mean over the class's cells − mean over the other labelled cells,
+/// of every gene for each of `class_names` (genes lower in the class rank last).
+fn up_regulation_panel(data: &Dataset, class_names: &[String]) -> GenePanel {
+    let labels = data.labels().unwrap();
+    let (k, g) = (class_names.len(), data.n_genes());
+    let slot: Vec<Option<usize>> = labels
+        .class_names()
+        .iter()
+        .map(|name| class_names.iter().position(|c| c == name))
+        .collect();
+    let (mut sums, mut counts, mut total) =
+        (vec![vec![0f64; g]; k], vec![0usize; k], vec![0f64; g]);
+    for (i, &a) in labels.assignments().iter().enumerate() {
+        let Some(c) = slot[a] else { continue };
+        counts[c] += 1;
+        for ((s, t), &v) in sums[c].iter_mut().zip(total.iter_mut()).zip(data.row(i)) {
+            *s += v as f64;
+            *t += v as f64;
+        }
+    }
+    let n_total: usize = counts.iter().sum();
+    let scores = (0..k)
+        .map(|c| {
+            let (n_in, n_out) = (counts[c].max(1) as f64, (n_total - counts[c]).max(1) as f64);
+            (0..g)
+                .map(|j| (sums[c][j] / n_in - (total[j] - sums[c][j]) / n_out) as f32)
+                .collect()
+        })
+        .collect();
+    GenePanel::from_scores(
+        "up-regulation",
+        data.gene_names().to_vec(),
+        class_names.to_vec(),
+        scores,
+        counts,
+    )
+    .unwrap()
 }
 
 fn arg(name: &str) -> Option<String> {
