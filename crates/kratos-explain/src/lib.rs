@@ -58,7 +58,8 @@ pub use panel::{
 };
 pub use preset::{
     AttributionUnits, Combination, Preprocessing, Preset, PresetDescription, PresetRun,
-    expression_change_panel, looks_like_counts, mean_normalised, rank_product,
+    expression_change_panel, looks_like_counts, mean_difference_panel, mean_normalised,
+    rank_product,
 };
 pub use redundancy::{RedundancyParams, decorrelate, decorrelate_with_relevance};
 

@@ -206,9 +206,9 @@ const TRAINING_VARIANTS: [(&str, usize); 2] = [
     ("kratos, members 50 epochs each", 50),
 ];
 
-/// Caps on the cells explained per class compared by `--levers cells` (the first is the
-/// library's default).
-const CELL_CAPS: [usize; 3] = [2000, 500, 250];
+/// Caps on the cells explained per class compared by `--levers cells` with the library's
+/// default (`PanelOptions::default()`).
+const CELL_CAPS: [usize; 2] = [500, 250];
 
 /// (name, panel, seconds) of every method on `ds` for `seed`: the paper CW, the default,
 /// then the `levers` variants (`redundancy` or `training`) and Wilcoxon.
@@ -243,7 +243,7 @@ fn panels(
         out.push(("kratos (default)".into(), run.panel().clone(), secs));
         let input = run.prepare(ds).unwrap();
         let attribution = run.attribution();
-        let up = up_regulation_panel(&input, attribution.class_names());
+        let up = kratos::explain::mean_difference_panel(&input, attribution.class_names()).unwrap();
         let ranked = kratos::explain::rank_product(&[attribution, &up]).unwrap();
         let panel =
             decorrelate_with_relevance(&ranked, attribution, &input, &Preset::floored_redundancy())
@@ -260,13 +260,15 @@ fn panels(
     }
     if levers == "cells" {
         let mut input = None;
-        for cap in CELL_CAPS {
+        let default_cap = PanelOptions::default().max_cells_per_class;
+        for cap in std::iter::once(default_cap).chain(CELL_CAPS.map(Some)) {
             let options = PanelOptions {
-                max_cells_per_class: Some(cap),
+                max_cells_per_class: cap,
                 seed,
                 ..PanelOptions::default()
             };
-            if cap != CELL_CAPS[0] {
+            let cells = cap.map_or("all".into(), |c| c.to_string());
+            if cap != default_cap {
                 let t = Instant::now();
                 let cw = explain_panel(
                     &CwExplainer::default(),
@@ -276,7 +278,7 @@ fn panels(
                 )
                 .unwrap();
                 out.push((
-                    format!("paper CW, at most {cap} cells per class"),
+                    format!("paper CW, at most {cells} cells per class"),
                     cw,
                     t.elapsed().as_secs_f64(),
                 ));
@@ -287,7 +289,7 @@ fn panels(
                 .with_panel_options(options);
             let run = trained.run_preset(&preset).unwrap();
             out.push((
-                format!("kratos (default), at most {cap} cells per class"),
+                format!("kratos (default), at most {cells} cells per class"),
                 run.panel().clone(),
                 t.elapsed().as_secs_f64(),
             ));
@@ -344,45 +346,6 @@ fn panels(
     }
     out.push(("Wilcoxon".into(), w, wilcoxon_s));
     out
-}
-
-/// Signed one-vs-rest change, mean over the class's cells − mean over the other labelled cells,
-/// of every gene for each of `class_names` (genes lower in the class rank last).
-fn up_regulation_panel(data: &Dataset, class_names: &[String]) -> GenePanel {
-    let labels = data.labels().unwrap();
-    let (k, g) = (class_names.len(), data.n_genes());
-    let slot: Vec<Option<usize>> = labels
-        .class_names()
-        .iter()
-        .map(|name| class_names.iter().position(|c| c == name))
-        .collect();
-    let (mut sums, mut counts, mut total) =
-        (vec![vec![0f64; g]; k], vec![0usize; k], vec![0f64; g]);
-    for (i, &a) in labels.assignments().iter().enumerate() {
-        let Some(c) = slot[a] else { continue };
-        counts[c] += 1;
-        for ((s, t), &v) in sums[c].iter_mut().zip(total.iter_mut()).zip(data.row(i)) {
-            *s += v as f64;
-            *t += v as f64;
-        }
-    }
-    let n_total: usize = counts.iter().sum();
-    let scores = (0..k)
-        .map(|c| {
-            let (n_in, n_out) = (counts[c].max(1) as f64, (n_total - counts[c]).max(1) as f64);
-            (0..g)
-                .map(|j| (sums[c][j] / n_in - (total[j] - sums[c][j]) / n_out) as f32)
-                .collect()
-        })
-        .collect();
-    GenePanel::from_scores(
-        "up-regulation",
-        data.gene_names().to_vec(),
-        class_names.to_vec(),
-        scores,
-        counts,
-    )
-    .unwrap()
 }
 
 fn arg(name: &str) -> Option<String> {

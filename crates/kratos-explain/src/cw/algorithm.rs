@@ -128,12 +128,7 @@ fn descend<Bk: Backend>(
     // W₁ᵀ stored row-major for the backward product: the GEMM packs its right operand in
     // panels of consecutive columns, which a transposed view of W₁ would make a strided gather
     // (7% of CW's time, docs/performance.md round 8).
-    let mut weight_columns = vec![0f32; width * g];
-    for (j, row) in weight_rows.chunks_exact(width).enumerate() {
-        for (u, &w) in row.iter().enumerate() {
-            weight_columns[u * g + j] = w;
-        }
-    }
+    let weight_columns = tensor_values(first.weight.val().transpose());
     let w1_transposed = MatrixView::new(&weight_columns, width, g);
     let mut gram = vec![0f32; width * width];
     matmul_into(w1.transposed(), w1, 0.0, &mut gram);
