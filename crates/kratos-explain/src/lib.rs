@@ -59,7 +59,7 @@ pub use panel::{
 pub use preset::{
     AttributionUnits, Combination, Preprocessing, Preset, PresetDescription, PresetRun,
     expression_change_panel, looks_like_counts, mean_difference_panel, mean_normalised,
-    rank_product,
+    rank_product, rank_test_panel,
 };
 pub use redundancy::{RedundancyParams, decorrelate, decorrelate_with_relevance};
 

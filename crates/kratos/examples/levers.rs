@@ -5,14 +5,16 @@
 //! ```text
 //! KRATOS_DATA=../shared/data cargo run --release -p kratos --example levers -- \
 //!     [--seeds 1,2,3] [--sets pbmc68k_bulk,digits] [--sim-seeds 1,2,3,4,5] [--cells 300] \
-//!     [--levers redundancy|training] [--only "40/,30/"]
+//!     [--levers redundancy|training|cells|specificity|statistic] [--only "40/,30/"]
 //! ```
 //! `--only` keeps the re-rankings whose name contains one of the comma-separated strings.
 //! `--levers redundancy` (the default) compares re-rankings of the default panel;
 //! `--levers training` compares the default preset with cheaper member trainings;
 //! `--levers cells` compares how many cells per class are explained (paper CW and the default);
 //! `--levers specificity` compares the default's rank product with the class's expression change
-//! |mean in − mean out| against one with its signed up-regulation (mean in − mean out).
+//! |mean in − mean out| against one with its signed up-regulation (mean in − mean out);
+//! `--levers statistic` adds the two-sided Wilcoxon |z| (`rank_test_panel`) to the rank product
+//! (and weighs the attribution twice), with stronger re-rankings; `--only` filters these too.
 //! Prints Markdown tables.
 
 use std::path::{Path, PathBuf};
@@ -253,6 +255,106 @@ fn panels(
             panel,
             secs,
         ));
+        let t = Instant::now();
+        let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
+        out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
+        return out;
+    }
+    if levers == "statistic" {
+        let t = Instant::now();
+        let run = trained
+            .run_preset(&Preset::default().with_seed(seed))
+            .unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        out.push(("kratos (default)".into(), run.panel().clone(), secs));
+        let input = run.prepare(ds).unwrap();
+        let attribution = run.attribution();
+        let change = run.expression_change().unwrap();
+        let t = Instant::now();
+        let z = kratos::explain::rank_test_panel(&input, attribution.class_names()).unwrap();
+        let z_s = t.elapsed().as_secs_f64();
+        let rerank = |candidates: usize, penalty: f64, floor: f64| {
+            RedundancyParams::new()
+                .significance(None)
+                .candidates(candidates)
+                .penalty(penalty)
+                .relevance_floor(Some(floor))
+        };
+        // (name, attribution's weight in the rank product, |change|?, |z|?, re-ranking)
+        let combos = [
+            (
+                "attribution x |change| x |z|, 100/1.0 floor 0.1",
+                1,
+                true,
+                true,
+                rerank(100, 1.0, 0.1),
+            ),
+            (
+                "attribution x |change| x |z|, 100/2.0 floor 0.1",
+                1,
+                true,
+                true,
+                rerank(100, 2.0, 0.1),
+            ),
+            (
+                "attribution x |change| x |z|, 200/1.0 floor 0.1",
+                1,
+                true,
+                true,
+                rerank(200, 1.0, 0.1),
+            ),
+            (
+                "attribution x |change| x |z|, 100/1.0 floor 0.2",
+                1,
+                true,
+                true,
+                rerank(100, 1.0, 0.2),
+            ),
+            (
+                "attribution^2 x |change| x |z|, 100/1.0 floor 0.1",
+                2,
+                true,
+                true,
+                rerank(100, 1.0, 0.1),
+            ),
+            (
+                "attribution^2 x |change| x |z|, 100/1.5 floor 0.1",
+                2,
+                true,
+                true,
+                rerank(100, 1.5, 0.1),
+            ),
+            (
+                "attribution^2 x |change| x |z|, 100/2.0 floor 0.1",
+                2,
+                true,
+                true,
+                rerank(100, 2.0, 0.1),
+            ),
+            (
+                "attribution^2 x |z|, 100/1.0 floor 0.1",
+                2,
+                false,
+                true,
+                rerank(100, 1.0, 0.1),
+            ),
+        ];
+        let only = list("--only", "");
+        for (name, weight, with_change, with_z, params) in combos {
+            if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
+                continue;
+            }
+            let mut parts = vec![attribution; weight];
+            if with_change {
+                parts.push(change);
+            }
+            if with_z {
+                parts.push(&z);
+            }
+            let ranked = kratos::explain::rank_product(&parts).unwrap();
+            let panel = decorrelate_with_relevance(&ranked, attribution, &input, &params).unwrap();
+            out.push((name.into(), panel, secs + z_s));
+        }
         let t = Instant::now();
         let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
         out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));

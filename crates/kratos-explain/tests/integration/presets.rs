@@ -6,7 +6,8 @@ use crate::common::sim::{EvaluationCopy, data_root, evaluation_copy, role_counts
 use crate::common::{MARKERS, marker_data};
 use kratos_data::{Dataset, Labels, stratified_split};
 use kratos_explain::{
-    AttributionUnits, CwExplainer, PanelOptions, Preset, explain_panel, looks_like_counts,
+    AttributionUnits, Combination, CwExplainer, PanelOptions, Preset, explain_panel,
+    looks_like_counts,
 };
 use kratos_model::{DefaultBackend, TrainingConfig, fit};
 
@@ -137,6 +138,33 @@ fn presets_are_deterministic_and_find_planted_markers() {
     assert_eq!(description["log1p_applied"], false);
     assert_eq!(description["preset"]["ensemble_size"], 2);
     assert!(a.description().summary.starts_with("kratos:"));
+}
+
+#[test]
+fn the_rank_test_combination_finds_planted_markers_and_reports_its_parts() {
+    let data = marker_data();
+    let preset = Preset::default()
+        .with_training(small_training())
+        .with_ensemble_size(2)
+        .with_combination(Combination::RankProductWithChangeAndRankTest);
+    let run = preset
+        .run::<DefaultBackend>(&data, &data, &Default::default())
+        .unwrap();
+    let test = run.rank_test().expect("the rank-test panel is kept");
+    assert_eq!(test.method(), "rank-test");
+    assert!(run.expression_change().is_some());
+    for (k, &marker) in MARKERS.iter().enumerate() {
+        assert_eq!(run.panel().ranking(k)[0], marker, "class {k}");
+        assert_eq!(test.ranking(k)[0], marker, "rank test, class {k}");
+    }
+    assert!(run.description().summary.contains("Wilcoxon rank-sum |z|"));
+    // The default combination has no rank test.
+    let default = Preset::default()
+        .with_training(small_training())
+        .with_ensemble_size(2)
+        .run::<DefaultBackend>(&data, &data, &Default::default())
+        .unwrap();
+    assert!(default.rank_test().is_none());
 }
 
 #[test]
