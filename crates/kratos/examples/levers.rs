@@ -208,6 +208,24 @@ const TRAINING_VARIANTS: [(&str, usize); 2] = [
     ("kratos, members 50 epochs each", 50),
 ];
 
+/// Rank products measured by `--levers statistic` (docs/reproduction.md, "A rank test in the
+/// rank product"): (weight of the attribution's rank, with |change|, with the rank test's |z|,
+/// then the re-ranking's candidates, penalty and attribution floor).
+const STATISTIC_VARIANTS: [(usize, bool, bool, usize, f64, f64); 12] = [
+    (1, false, true, 40, 0.5, 0.2),
+    (1, false, true, 100, 1.0, 0.1),
+    (1, true, false, 100, 1.0, 0.1),
+    (1, true, true, 40, 0.5, 0.2),
+    (1, true, true, 100, 1.0, 0.1),
+    (1, true, true, 100, 2.0, 0.1),
+    (1, true, true, 200, 1.0, 0.1),
+    (1, true, true, 100, 1.0, 0.2),
+    (2, true, true, 100, 1.0, 0.1),
+    (2, true, true, 100, 1.5, 0.1),
+    (2, true, true, 100, 2.0, 0.1),
+    (2, false, true, 100, 1.0, 0.1),
+];
+
 /// Caps on the cells explained per class compared by `--levers cells` with the library's
 /// default (`PanelOptions::default()`).
 const CELL_CAPS: [usize; 2] = [500, 250];
@@ -273,87 +291,34 @@ fn panels(
         let t = Instant::now();
         let z = kratos::explain::rank_test_panel(&input, attribution.class_names()).unwrap();
         let z_s = t.elapsed().as_secs_f64();
-        let rerank = |candidates: usize, penalty: f64, floor: f64| {
-            RedundancyParams::new()
-                .significance(None)
-                .candidates(candidates)
-                .penalty(penalty)
-                .relevance_floor(Some(floor))
-        };
-        // (name, attribution's weight in the rank product, |change|?, |z|?, re-ranking)
-        let combos = [
-            (
-                "attribution x |change| x |z|, 100/1.0 floor 0.1",
-                1,
-                true,
-                true,
-                rerank(100, 1.0, 0.1),
-            ),
-            (
-                "attribution x |change| x |z|, 100/2.0 floor 0.1",
-                1,
-                true,
-                true,
-                rerank(100, 2.0, 0.1),
-            ),
-            (
-                "attribution x |change| x |z|, 200/1.0 floor 0.1",
-                1,
-                true,
-                true,
-                rerank(200, 1.0, 0.1),
-            ),
-            (
-                "attribution x |change| x |z|, 100/1.0 floor 0.2",
-                1,
-                true,
-                true,
-                rerank(100, 1.0, 0.2),
-            ),
-            (
-                "attribution^2 x |change| x |z|, 100/1.0 floor 0.1",
-                2,
-                true,
-                true,
-                rerank(100, 1.0, 0.1),
-            ),
-            (
-                "attribution^2 x |change| x |z|, 100/1.5 floor 0.1",
-                2,
-                true,
-                true,
-                rerank(100, 1.5, 0.1),
-            ),
-            (
-                "attribution^2 x |change| x |z|, 100/2.0 floor 0.1",
-                2,
-                true,
-                true,
-                rerank(100, 2.0, 0.1),
-            ),
-            (
-                "attribution^2 x |z|, 100/1.0 floor 0.1",
-                2,
-                false,
-                true,
-                rerank(100, 1.0, 0.1),
-            ),
-        ];
         let only = list("--only", "");
-        for (name, weight, with_change, with_z, params) in combos {
-            if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
-                continue;
-            }
+        for (weight, with_change, with_z, candidates, penalty, floor) in STATISTIC_VARIANTS {
             let mut parts = vec![attribution; weight];
+            let mut terms = Vec::new();
             if with_change {
                 parts.push(change);
+                terms.push("|change|");
             }
             if with_z {
                 parts.push(&z);
+                terms.push("|z|");
             }
+            let name = format!(
+                "attribution{} x {}, {candidates}/{penalty:.1} floor {floor}",
+                if weight == 2 { "^2" } else { "" },
+                terms.join(" x ")
+            );
+            if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
+                continue;
+            }
+            let params = RedundancyParams::new()
+                .significance(None)
+                .candidates(candidates)
+                .penalty(penalty)
+                .relevance_floor(Some(floor));
             let ranked = kratos::explain::rank_product(&parts).unwrap();
             let panel = decorrelate_with_relevance(&ranked, attribution, &input, &params).unwrap();
-            out.push((name.into(), panel, secs + z_s));
+            out.push((name, panel, secs + z_s));
         }
         let t = Instant::now();
         let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
