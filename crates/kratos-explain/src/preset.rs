@@ -969,22 +969,17 @@ pub fn mean_difference_panel(data: &Dataset, class_names: &[String]) -> Result<G
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn rank_test_panel(data: &Dataset, class_names: &[String]) -> Result<GenePanel> {
-    let labels = require_labels(data, "the rank test")?;
-    let test = crate::wilcoxon_test(
+    // The test's panel has the labels' classes, with each class's cell count as `cells_used`.
+    let test = crate::wilcoxon_panel(
         data,
         &crate::WilcoxonParams::new().direction(crate::MarkerDirection::Absolute),
-    )?
-    .into_panel();
+    )?;
     let g = data.n_genes();
-    let mut counts = vec![0usize; labels.n_classes()];
-    for &a in labels.assignments() {
-        counts[a] += 1;
-    }
     let (scores, cells): (Vec<Vec<f32>>, Vec<usize>) = class_names
         .iter()
         .map(
-            |name| match labels.class_names().iter().position(|c| c == name) {
-                Some(c) => (test.scores(c).to_vec(), counts[c]),
+            |name| match test.class_names().iter().position(|c| c == name) {
+                Some(c) => (test.scores(c).to_vec(), test.cells_used()[c]),
                 None => (vec![0.0; g], 0),
             },
         )

@@ -231,7 +231,7 @@ const STATISTIC_VARIANTS: [(usize, bool, bool, usize, f64, f64); 12] = [
 const CELL_CAPS: [usize; 2] = [500, 250];
 
 /// (name, panel, seconds) of every method on `ds` for `seed`: the paper CW, the default,
-/// then the `levers` variants (`redundancy` or `training`) and Wilcoxon.
+/// then the variants of the `levers` mode and Wilcoxon.
 fn panels(
     ds: &Dataset,
     seed: u64,
@@ -254,7 +254,8 @@ fn panels(
         "  seed {seed}: paper training {train_s:.1}s, CW {:.1}s",
         out[0].2
     );
-    if levers == "specificity" {
+    if levers == "specificity" || levers == "statistic" {
+        // Both compare post-hoc rankings built from the default run's attribution.
         let t = Instant::now();
         let run = trained
             .run_preset(&Preset::default().with_seed(seed))
@@ -263,62 +264,57 @@ fn panels(
         out.push(("kratos (default)".into(), run.panel().clone(), secs));
         let input = run.prepare(ds).unwrap();
         let attribution = run.attribution();
-        let up = kratos::explain::mean_difference_panel(&input, attribution.class_names()).unwrap();
-        let ranked = kratos::explain::rank_product(&[attribution, &up]).unwrap();
-        let panel =
-            decorrelate_with_relevance(&ranked, attribution, &input, &Preset::floored_redundancy())
-                .unwrap();
-        out.push((
-            "kratos, up-regulation instead of |change|".into(),
-            panel,
-            secs,
-        ));
-        let t = Instant::now();
-        let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
-        out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
-        return out;
-    }
-    if levers == "statistic" {
-        let t = Instant::now();
-        let run = trained
-            .run_preset(&Preset::default().with_seed(seed))
+        if levers == "specificity" {
+            let up =
+                kratos::explain::mean_difference_panel(&input, attribution.class_names()).unwrap();
+            let ranked = kratos::explain::rank_product(&[attribution, &up]).unwrap();
+            let panel = decorrelate_with_relevance(
+                &ranked,
+                attribution,
+                &input,
+                &Preset::floored_redundancy(),
+            )
             .unwrap();
-        let secs = t.elapsed().as_secs_f64();
-        out.push(("kratos (default)".into(), run.panel().clone(), secs));
-        let input = run.prepare(ds).unwrap();
-        let attribution = run.attribution();
-        let change = run.expression_change().unwrap();
-        let t = Instant::now();
-        let z = kratos::explain::rank_test_panel(&input, attribution.class_names()).unwrap();
-        let z_s = t.elapsed().as_secs_f64();
-        let only = list("--only", "");
-        for (weight, with_change, with_z, candidates, penalty, floor) in STATISTIC_VARIANTS {
-            let mut parts = vec![attribution; weight];
-            let mut terms = Vec::new();
-            if with_change {
-                parts.push(change);
-                terms.push("|change|");
+            out.push((
+                "kratos, up-regulation instead of |change|".into(),
+                panel,
+                secs,
+            ));
+        } else {
+            let change = run.expression_change().unwrap();
+            let t = Instant::now();
+            let z = kratos::explain::rank_test_panel(&input, attribution.class_names()).unwrap();
+            let z_s = t.elapsed().as_secs_f64();
+            let only = list("--only", "");
+            for (weight, with_change, with_z, candidates, penalty, floor) in STATISTIC_VARIANTS {
+                let mut parts = vec![attribution; weight];
+                let mut terms = Vec::new();
+                if with_change {
+                    parts.push(change);
+                    terms.push("|change|");
+                }
+                if with_z {
+                    parts.push(&z);
+                    terms.push("|z|");
+                }
+                let name = format!(
+                    "attribution{} x {}, {candidates}/{penalty:.1} floor {floor}",
+                    if weight == 2 { "^2" } else { "" },
+                    terms.join(" x ")
+                );
+                if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
+                    continue;
+                }
+                let params = RedundancyParams::new()
+                    .significance(None)
+                    .candidates(candidates)
+                    .penalty(penalty)
+                    .relevance_floor(Some(floor));
+                let ranked = kratos::explain::rank_product(&parts).unwrap();
+                let panel =
+                    decorrelate_with_relevance(&ranked, attribution, &input, &params).unwrap();
+                out.push((name, panel, secs + z_s));
             }
-            if with_z {
-                parts.push(&z);
-                terms.push("|z|");
-            }
-            let name = format!(
-                "attribution{} x {}, {candidates}/{penalty:.1} floor {floor}",
-                if weight == 2 { "^2" } else { "" },
-                terms.join(" x ")
-            );
-            if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
-                continue;
-            }
-            let params = RedundancyParams::new()
-                .significance(None)
-                .candidates(candidates)
-                .penalty(penalty)
-                .relevance_floor(Some(floor));
-            let ranked = kratos::explain::rank_product(&parts).unwrap();
-            let panel = decorrelate_with_relevance(&ranked, attribution, &input, &params).unwrap();
-            out.push((name, panel, secs + z_s));
         }
         let t = Instant::now();
         let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
