@@ -16,7 +16,7 @@ fn main() {
         .unwrap_or(100);
     let data = synthetic_dataset(2638, 1838, 8, 1);
     let split = kratos_data::stratified_split(data.labels().unwrap(), 0.3, 7).unwrap();
-    let config = TrainingConfig::new().with_epochs(epochs);
+    let config = TrainingConfig::new().with_epochs(epochs).check().unwrap();
     let model = fit::<DefaultBackend>(
         &data.select_cells(&split.train),
         &config,
@@ -35,8 +35,15 @@ fn main() {
         if only.as_deref().is_some_and(|o| o != e.name()) {
             continue;
         }
-        let (s, panel) =
-            time(|| explain_panel(e.as_ref(), &model, &data, &PanelOptions::default()).unwrap());
+        let (s, panel) = time(|| {
+            explain_panel(
+                e.as_ref(),
+                &model,
+                &data,
+                &PanelOptions::default().check().unwrap(),
+            )
+            .unwrap()
+        });
         let cells: usize = panel.cells_used().iter().sum();
         println!(
             "{}",

@@ -80,7 +80,9 @@ fn main() {
         .grid(TopKGrid::Genes(ks.clone()))
         .n_iter(N_ITER)
         .only_classes(&[CLASS]);
-    let (seconds, result) = time(|| evaluate_panel(&data, &rankings, &params).expect("evaluation"));
+    let (seconds, result) = time(|| {
+        evaluate_panel(&data, &rankings, &params.check().expect("valid")).expect("evaluation")
+    });
     println!(
         "{}",
         serde_json::json!({

@@ -35,7 +35,9 @@ fn main() {
         .unwrap_or(64);
     let config = TrainingConfig::new()
         .with_epochs(epochs)
-        .with_batch_size(batch);
+        .with_batch_size(batch)
+        .check()
+        .unwrap();
     let device = Default::default();
 
     // Trains on the 70% training split of `data`, as in a real run, and reports the time.

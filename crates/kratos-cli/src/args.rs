@@ -61,17 +61,18 @@ pub enum Method {
 }
 
 impl Method {
-    /// The name used in file names and reports.
-    pub fn name(self) -> &'static str {
+    /// The library's method.
+    pub fn method(self) -> kratos::analysis::Method {
+        use kratos::analysis::Method as M;
         match self {
-            Method::Cw => "cw",
-            Method::CwOvo => "cw-ovo",
-            Method::Smoothgrad => "smoothgrad",
-            Method::Ig => "ig",
-            Method::Saliency => "saliency",
-            Method::GradInput => "gradient-x-input",
-            Method::Wilcoxon => "wilcoxon",
-            Method::TTest => "t-test",
+            Method::Cw => M::Cw,
+            Method::CwOvo => M::CwOvo,
+            Method::Smoothgrad => M::SmoothGrad,
+            Method::Ig => M::Ig,
+            Method::Saliency => M::Saliency,
+            Method::GradInput => M::GradInput,
+            Method::Wilcoxon => M::Wilcoxon,
+            Method::TTest => M::TTest,
         }
     }
 }
@@ -85,6 +86,17 @@ pub enum PreprocessingArg {
     Log1p,
     /// Values as given (the paper).
     None,
+}
+
+impl PreprocessingArg {
+    /// The library's preprocessing.
+    pub fn preprocessing(self) -> kratos::Preprocessing {
+        match self {
+            PreprocessingArg::Auto => kratos::Preprocessing::Log1pIfCounts,
+            PreprocessingArg::Log1p => kratos::Preprocessing::Log1p,
+            PreprocessingArg::None => kratos::Preprocessing::AsIs,
+        }
+    }
 }
 
 /// Panel sizes of the SVM evaluation.

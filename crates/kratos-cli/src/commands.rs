@@ -2,23 +2,23 @@
 
 use std::time::Instant;
 
+use kratos::analysis::{Analysis, AnalysisParams, Method, Timings, analyse_timed};
 use kratos::metrics::role_counts;
 use kratos::sim::{OutputFormat, Simulator};
 use kratos::{
-    GenePanel, PanelEvaluationParams, RoleCounts, SimulationParams, TopKGrid, TrainingConfig,
-    evaluate_panel_with_progress,
+    GenePanel, PanelEvaluationParams, Progress, RoleCounts, SimulationParams, TopKGrid,
+    TrainingConfig, evaluate_panel,
 };
+use kratos_report::{Report, RoleRow, RunInfo, SimulationSection, write_run};
 
 use crate::CliError;
-use crate::analysis::{Analysis, AnalysisOptions, RunInfo, Timings, analyse, write_outputs};
 use crate::args::{
-    CellsPerClass, DemoArgs, EvaluateArgs, EvaluateGrid, Grid, Method, PreprocessingArg, RunArgs,
-    SimFormat, SimPreset, SimulateArgs,
+    CellsPerClass, DemoArgs, EvaluateArgs, EvaluateGrid, Grid, RunArgs, SimFormat, SimPreset,
+    SimulateArgs,
 };
 use crate::input::read_labelled;
 use crate::output::{OutputDir, note};
-use crate::progress::Progress;
-use crate::report::{Report, RoleRow, SimulationSection};
+use crate::progress::Bars;
 
 fn fmt3(v: Option<f64>) -> String {
     v.filter(|x| x.is_finite())
@@ -72,35 +72,31 @@ fn print_timings(timings: &Timings, total: f64) {
 pub fn demo(args: &DemoArgs, quiet: bool) -> Result<(), CliError> {
     let start = Instant::now();
     let out = OutputDir::create(&args.out, args.force)?;
-    let progress = Progress::new(quiet);
+    let progress = Bars::new(quiet);
     let mut timings = Timings::default();
     let params = SimulationParams::clean().seed(args.seed).check()?;
     let sim = timings.time("simulate", || params.simulate())?;
     let roles = sim.roles.clone();
-    let options = AnalysisOptions {
-        methods: vec![
+    let analysis_params = AnalysisParams::new()
+        .methods(vec![
             Method::Cw,
             Method::CwOvo,
-            Method::Smoothgrad,
+            Method::SmoothGrad,
             Method::Ig,
             Method::Saliency,
             Method::GradInput,
             Method::Wilcoxon,
-        ],
-        training: TrainingConfig::new().with_seed(args.seed),
-        preprocessing: PreprocessingArg::Auto,
-        cells_per_class: CellsPerClass::default().0,
-        evaluation: Some(
+        ])
+        .training(TrainingConfig::new().with_seed(args.seed))
+        .cells_per_class(CellsPerClass::default().0)
+        .evaluation(Some(
             PanelEvaluationParams::new()
                 .grid(TopKGrid::Quick)
                 .n_iter(3)
                 .seed(args.seed),
-        ),
-        top: 10,
-        map_cells: 3000,
-        plots: true,
-    };
-    let mut analysis = analyse(sim.dataset, &options, progress, timings)?;
+        ))
+        .check()?;
+    let mut analysis = analyse_timed(sim.dataset, &analysis_params, &progress, timings)?;
     // Ground truth: roles among every panel's top 20 genes per class.
     let mut rows = Vec::new();
     // (One-vs-one panels rank genes per pair of types, not per type: they are written to
@@ -129,7 +125,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<(), CliError> {
         }
         a
     });
-    let names = analysis.trained.dataset().gene_names().to_vec();
+    let names = analysis.trained.model_input().gene_names().to_vec();
     out.write(
         "genes.tsv",
         &std::iter::once("gene\trole".to_string())
@@ -142,8 +138,9 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<(), CliError> {
         data_path: None,
         label_source: "simulated cell types".into(),
         start,
+        top: 10,
     };
-    let report = write_outputs(&out, &mut analysis, &options, &info, |r| {
+    let report = write_run(out.dir(), &mut analysis, &analysis_params, &info, |r| {
         r.files.push("genes.tsv".into());
         r.simulation = Some(SimulationSection {
             preset: "clean".into(),
@@ -153,7 +150,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<(), CliError> {
     })?;
     let target = out.finish()?;
 
-    let ds = analysis.trained.dataset();
+    let ds = analysis.trained.model_input();
     println!(
         "kratos demo: simulated {} cells x {} genes, {} cell types ({} causal, {} dependent, {} noise genes; seed {})",
         ds.n_cells(),
@@ -204,11 +201,6 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<(), CliError> {
     if args.map.map_cells < 10 {
         return Err(CliError::Input("--map-cells must be at least 10".into()));
     }
-    let training = TrainingConfig::new()
-        .with_epochs(args.epochs)
-        .with_learning_rate(args.lr)
-        .with_seed(args.seed);
-    training.check()?;
     let evaluation = match args.evaluate {
         EvaluateGrid::None => None,
         EvaluateGrid::Quick => Some(TopKGrid::Quick),
@@ -220,31 +212,33 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<(), CliError> {
             .n_iter(args.n_iter)
             .seed(args.seed)
     });
-    if let Some(e) = &evaluation {
-        e.check()?;
-    }
+    let analysis_params = AnalysisParams::new()
+        .methods(args.methods.iter().map(|m| m.method()).collect())
+        .training(
+            TrainingConfig::new()
+                .with_epochs(args.epochs)
+                .with_learning_rate(args.lr)
+                .with_seed(args.seed),
+        )
+        .preprocessing(args.preprocessing.preprocessing())
+        .cells_per_class(args.cells_per_class.0)
+        .evaluation(evaluation)
+        .maps(!args.map.no_plots)
+        .map_cells(args.map.map_cells)
+        .check()?;
     let out = OutputDir::create(&args.out, args.force)?;
-    let progress = Progress::new(quiet);
+    let progress = Bars::new(quiet);
     let mut timings = Timings::default();
     let (data, source) = timings.time("read", || read_labelled(&args.input))?;
-    let options = AnalysisOptions {
-        methods: args.methods.clone(),
-        training,
-        preprocessing: args.preprocessing,
-        cells_per_class: args.cells_per_class.0,
-        evaluation,
-        top: args.top,
-        map_cells: args.map.map_cells,
-        plots: !args.map.no_plots,
-    };
-    let mut analysis = analyse(data, &options, progress, timings)?;
+    let mut analysis = analyse_timed(data, &analysis_params, &progress, timings)?;
     let info = RunInfo {
         command: "run".into(),
         data_path: Some(args.input.data.display().to_string()),
         label_source: source.to_string(),
         start,
+        top: args.top,
     };
-    let report = write_outputs(&out, &mut analysis, &options, &info, |_| {})?;
+    let report = write_run(out.dir(), &mut analysis, &analysis_params, &info, |_| {})?;
     let target = out.finish()?;
 
     println!(
@@ -332,8 +326,8 @@ pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<(), CliError> {
             Grid::Paper => TopKGrid::Paper,
         })
         .n_iter(args.n_iter)
-        .seed(args.seed);
-    params.check()?;
+        .seed(args.seed)
+        .check()?;
     let (data, _) = read_labelled(&args.input)?;
     let method = args
         .panel
@@ -341,24 +335,26 @@ pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<(), CliError> {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "panel".into());
     let panel = GenePanel::read_tsv(&args.panel, method)?;
-    let input_error = |e: kratos::Error| match CliError::from(e) {
-        CliError::Input(m) | CliError::Failure(m) => {
-            CliError::Input(format!("{}: {m}", args.panel.display()))
-        }
+    let input_error = |e: kratos::Error| {
+        let (CliError::Input(m) | CliError::Failure(m)) = CliError::from(e);
+        CliError::Input(format!("{}: {m}", args.panel.display()))
     };
     // Check the panel against the data before the slow part.
     kratos::rankings_for_classes(&panel, &data).map_err(input_error)?;
-    let progress = Progress::new(quiet);
-    let steps = params.grid.ks(data.n_genes()).len();
-    let bar = progress.bar(steps as u64, "evaluating");
+    let progress = Bars::new(quiet);
+    let classes = data.labels().map_or(0, |l| l.n_classes());
+    progress.start(
+        "evaluating",
+        (params.grid.ks(data.n_genes()).len() * classes) as u64,
+    );
     let start = Instant::now();
-    let result = evaluate_panel_with_progress(&data, &panel, &params, |_, _| bar.inc(1)).map_err(
+    let result = evaluate_panel(&data, &panel, &params, |_, _| progress.advance(1)).map_err(
         |e| match e {
-            kratos::Error::Pipeline(_) => input_error(e),
+            kratos::Error::PanelClassMissing { .. } => input_error(e),
             other => other.into(),
         },
     )?;
-    bar.finish_and_clear();
+    progress.finish();
     for (name, n) in &result.skipped {
         note(&format!(
             "skipped class `{name}`: {n} cells (fewer than {} for 3-fold CV)",

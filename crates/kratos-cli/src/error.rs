@@ -43,7 +43,30 @@ impl From<kratos::Error> for CliError {
             kratos::Error::Explain(x) => x.into(),
             kratos::Error::Metrics(m) => m.into(),
             kratos::Error::Sim(s) => s.into(),
-            kratos::Error::Pipeline(p) => CliError::Input(one_line(p)),
+            kratos::Error::NoData
+            | kratos::Error::InvalidParameter { .. }
+            | kratos::Error::PanelClassMissing { .. } => CliError::Input(one_line(e)),
+            other => CliError::Failure(one_line(other)),
+        }
+    }
+}
+
+impl From<kratos_report::ReportError> for CliError {
+    fn from(e: kratos_report::ReportError) -> Self {
+        match e {
+            kratos_report::ReportError::Kratos(k) => k.into(),
+            other => CliError::Failure(one_line(other)),
+        }
+    }
+}
+
+impl From<kratos_bench::BenchError> for CliError {
+    fn from(e: kratos_bench::BenchError) -> Self {
+        match e {
+            kratos_bench::BenchError::Kratos(k) => k.into(),
+            kratos_bench::BenchError::NoDataFolder(_)
+            | kratos_bench::BenchError::NotSquare { .. }
+            | kratos_bench::BenchError::InvalidParameter { .. } => CliError::Input(one_line(e)),
             other => CliError::Failure(one_line(other)),
         }
     }

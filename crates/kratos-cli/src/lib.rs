@@ -1,5 +1,6 @@
-//! The `kratos` command: a thin layer over the kratos library crates (ripgrep style: argument
-//! parsing, progress, plots and reports here, the work in the libraries).
+//! The `kratos` command: a thin layer over the kratos library crates (ripgrep style): argument
+//! parsing, progress bars, output folders and the printed summaries here; the work in `kratos`
+//! (the run flow) and `kratos-bench` (the reproduction), the rendering in `kratos-report`.
 //!
 //! Subcommands: `demo` (the whole job on a simulated data set with known marker genes), `run`
 //! (your data: panels, embedding, model, plots, `report.json`, `report.html`), `evaluate`
@@ -9,16 +10,12 @@
 //! The binary's integration tests live in `tests/` of this crate (they need
 //! `CARGO_BIN_EXE_kratos`, which cargo gives only to tests of the package that owns the binary).
 
-pub mod analysis;
 pub mod args;
 pub mod commands;
 pub mod error;
 pub mod input;
 pub mod output;
-pub mod plots;
 pub mod progress;
-pub mod reduce;
-pub mod report;
 pub mod reproduce;
 
 pub use error::CliError;

@@ -100,22 +100,3 @@ impl Drop for OutputDir {
 pub fn note(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
 }
-
-/// `embedding.tsv`: cell, label, e1..eD.
-pub fn embedding_tsv(cells: &[String], labels: &[String], values: &[f32], dims: usize) -> String {
-    let mut s = String::from("cell\tlabel");
-    for d in 1..=dims {
-        s.push_str(&format!("\te{d}"));
-    }
-    s.push('\n');
-    for (i, (c, l)) in cells.iter().zip(labels).enumerate() {
-        s.push_str(c);
-        s.push('\t');
-        s.push_str(l);
-        for v in &values[i * dims..(i + 1) * dims] {
-            s.push_str(&format!("\t{v}"));
-        }
-        s.push('\n');
-    }
-    s
-}

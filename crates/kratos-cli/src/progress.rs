@@ -1,50 +1,29 @@
-//! Progress bars on stderr (indicatif), hidden when stderr is not a terminal or with `--quiet`.
+//! Progress bars on stderr (indicatif), hidden when stderr is not a terminal or with `--quiet`:
+//! the terminal's side of [`kratos::Progress`].
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Makes progress bars; all of them hidden when `quiet` or when stderr is not a terminal.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress {
+use crate::output::note;
+
+/// One bar per stage of the library's work, with the time left; all hidden when `quiet` or
+/// when stderr is not a terminal.
+#[derive(Debug)]
+pub struct Bars {
     hidden: bool,
+    current: Mutex<Option<ProgressBar>>,
 }
 
-impl Progress {
+impl Bars {
     /// Bars drawn unless `quiet` or stderr is not a terminal.
     pub fn new(quiet: bool) -> Self {
-        Progress {
+        Bars {
             hidden: quiet || !std::io::stderr().is_terminal(),
+            current: Mutex::new(None),
         }
-    }
-
-    /// A bar of `len` steps labelled `message`.
-    pub fn bar(&self, len: u64, message: &str) -> ProgressBar {
-        let bar = ProgressBar::with_draw_target(Some(len), self.target());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:>18} [{bar:32.cyan/blue}] {pos}/{len} {elapsed_precise} {prefix}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar.set_message(message.to_string());
-        bar
-    }
-
-    /// A spinner for a step without countable parts.
-    pub fn spinner(&self, message: &str) -> ProgressBar {
-        let bar = ProgressBar::with_draw_target(None, self.target());
-        bar.set_style(
-            ProgressStyle::with_template("{msg:>18} {spinner} {elapsed_precise}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.set_message(message.to_string());
-        if !self.hidden {
-            bar.enable_steady_tick(Duration::from_millis(120));
-        }
-        bar
     }
 
     fn target(&self) -> ProgressDrawTarget {
@@ -52,6 +31,70 @@ impl Progress {
             ProgressDrawTarget::hidden()
         } else {
             ProgressDrawTarget::stderr()
+        }
+    }
+
+    fn with_bar(&self, f: impl FnOnce(&ProgressBar)) {
+        if let Ok(guard) = self.current.lock()
+            && let Some(bar) = guard.as_ref()
+        {
+            f(bar);
+        }
+    }
+}
+
+impl kratos::Progress for Bars {
+    fn start(&self, stage: &str, total: u64) {
+        let bar = if total > 0 {
+            let bar = ProgressBar::with_draw_target(Some(total), self.target());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{msg:>18} [{bar:32.cyan/blue}] {pos}/{len} {elapsed_precise} (ETA {eta}) {prefix}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar
+        } else {
+            let bar = ProgressBar::with_draw_target(None, self.target());
+            bar.set_style(
+                ProgressStyle::with_template("{msg:>18} {spinner} {elapsed_precise} {prefix}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            if !self.hidden {
+                bar.enable_steady_tick(Duration::from_millis(120));
+            }
+            bar
+        };
+        bar.set_message(stage.to_string());
+        if let Ok(mut guard) = self.current.lock() {
+            if let Some(old) = guard.take() {
+                old.finish_and_clear();
+            }
+            *guard = Some(bar);
+        }
+    }
+
+    fn detail(&self, text: &str) {
+        self.with_bar(|bar| bar.set_prefix(text.to_string()));
+    }
+
+    fn advance(&self, steps: u64) {
+        self.with_bar(|bar| bar.inc(steps));
+    }
+
+    fn finish(&self) {
+        if let Ok(mut guard) = self.current.lock()
+            && let Some(bar) = guard.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn note(&self, text: &str) {
+        match self.current.lock().ok().and_then(|g| g.clone()) {
+            Some(bar) => bar.suspend(|| note(text)),
+            None => note(text),
         }
     }
 }

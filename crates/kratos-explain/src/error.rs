@@ -21,6 +21,9 @@ pub enum ExplainError {
     /// The data could not be used.
     #[error(transparent)]
     Data(#[from] kratos_data::DataError),
+    /// A clustering step (the three-step pipeline's k-means) failed.
+    #[error(transparent)]
+    Metrics(#[from] kratos_metrics::MetricsError),
     /// A panel file could not be read or written.
     #[error("{path}:{line}: {problem}")]
     PanelFile {

@@ -5,8 +5,19 @@ use crate::{ExplainError, Result};
 /// A batch of cells to explain, already min-max scaled with the model's scaler.
 ///
 /// Cell `i` has values `values[i * n_genes..(i + 1) * n_genes]` and is explained for class
-/// `classes[i]`; one-vs-one methods explain it against class `versus[i]`.
+/// `classes[i]`; one-vs-one methods explain it against class `versus[i]`. The panel builder
+/// ([`crate::explain_panel`]) makes the batches; to call an explainer yourself, build one with
+/// [`CellBatch::new`] and the setters.
+///
+/// ```
+/// use kratos_explain::CellBatch;
+/// let values = [0.0, 1.0, 0.5, 0.5]; // two cells, two genes
+/// let batch = CellBatch::new(&values, 2, &[0, 1]).seed(3);
+/// assert_eq!((batch.n_cells, batch.seed), (2, 3));
+/// assert!(batch.check(2).is_ok());
+/// ```
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct CellBatch<'a> {
     /// Scaled values, row-major, `n_cells x n_genes`.
     pub values: &'a [f32],
@@ -19,22 +30,98 @@ pub struct CellBatch<'a> {
     /// For one-vs-one methods: the class each cell is contrasted with.
     pub versus: Option<&'a [usize]>,
     /// Per-gene standard deviation (scaled) over all cells being explained, not only this
-    /// batch (SmoothGrad's noise scale).
+    /// batch (SmoothGrad's noise scale); empty: the batch's own.
     pub gene_std: &'a [f32],
-    /// Per-gene mean (scaled) over all cells being explained (a baseline for IG).
+    /// Per-gene mean (scaled) over all cells being explained (a baseline for IG); empty: the
+    /// batch's own.
     pub gene_mean: &'a [f32],
     /// Seed for stochastic explainers; the panel builder derives one per batch.
     pub seed: u64,
 }
 
-impl CellBatch<'_> {
+impl<'a> CellBatch<'a> {
+    /// The cells `values` (scaled, `classes.len() x n_genes`, row-major), each explained for
+    /// its class in `classes`; no contrast classes, the batch's own gene statistics, seed 0.
+    pub fn new(values: &'a [f32], n_genes: usize, classes: &'a [usize]) -> Self {
+        CellBatch {
+            values,
+            n_cells: classes.len(),
+            n_genes,
+            classes,
+            versus: None,
+            gene_std: &[],
+            gene_mean: &[],
+            seed: 0,
+        }
+    }
+
+    /// The class each cell is contrasted with (one-vs-one explainers).
+    pub fn versus(mut self, versus: &'a [usize]) -> Self {
+        self.versus = Some(versus);
+        self
+    }
+
+    /// Per-gene mean and standard deviation (scaled) of all cells being explained.
+    pub fn gene_stats(mut self, mean: &'a [f32], std: &'a [f32]) -> Self {
+        self.gene_mean = mean;
+        self.gene_std = std;
+        self
+    }
+
+    /// The seed of stochastic explainers.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The per-gene standard deviation to use: [`CellBatch::gene_std`], or the batch's own
+    /// when that is empty.
+    pub fn std_or_own(&self) -> std::borrow::Cow<'a, [f32]> {
+        if !self.gene_std.is_empty() {
+            return std::borrow::Cow::Borrowed(self.gene_std);
+        }
+        let (mean, square) = self.own_moments();
+        std::borrow::Cow::Owned(
+            mean.iter()
+                .zip(&square)
+                .map(|(m, q)| (q - m * m).max(0.0).sqrt() as f32)
+                .collect(),
+        )
+    }
+
+    /// The per-gene mean to use: [`CellBatch::gene_mean`], or the batch's own when that is
+    /// empty.
+    pub fn mean_or_own(&self) -> std::borrow::Cow<'a, [f32]> {
+        if !self.gene_mean.is_empty() {
+            return std::borrow::Cow::Borrowed(self.gene_mean);
+        }
+        std::borrow::Cow::Owned(self.own_moments().0.iter().map(|&m| m as f32).collect())
+    }
+
+    /// Per-gene mean and mean square of the batch's values.
+    fn own_moments(&self) -> (Vec<f64>, Vec<f64>) {
+        let g = self.n_genes;
+        let (mut mean, mut square) = (vec![0f64; g], vec![0f64; g]);
+        for row in self.values.chunks_exact(g.max(1)) {
+            for ((m, q), &v) in mean.iter_mut().zip(square.iter_mut()).zip(row) {
+                *m += v as f64;
+                *q += v as f64 * v as f64;
+            }
+        }
+        let n = self.n_cells.max(1) as f64;
+        mean.iter_mut().for_each(|m| *m /= n);
+        square.iter_mut().for_each(|q| *q /= n);
+        (mean, square)
+    }
+
     /// Checks that the sizes agree and the classes exist in a model with `n_classes` outputs.
     pub fn check(&self, n_classes: usize) -> Result<()> {
         let n = self.n_cells;
+        let stats_fit = |s: &[f32]| s.is_empty() || s.len() == self.n_genes;
         if self.values.len() != n * self.n_genes
             || self.classes.len() != n
-            || self.gene_std.len() != self.n_genes
-            || self.gene_mean.len() != self.n_genes
+            || !stats_fit(self.gene_std)
+            || !stats_fit(self.gene_mean)
         {
             return Err(ExplainError::InvalidInput(format!(
                 "batch sizes disagree: {} values, {} classes, {} stds, {} means for {n} cells x {} genes",
@@ -73,7 +160,8 @@ impl CellBatch<'_> {
 /// Implement this to plug a new method into kratos: [`crate::explain_panel`], the reports and
 /// the evaluation then work with it unchanged. Implementations must be batched (one
 /// forward/backward pass over the whole batch per step) and deterministic for a given
-/// [`CellBatch::seed`].
+/// [`CellBatch::seed`]. [`TrainedModel::input_gradient`] gives the gradient of the class
+/// probabilities with respect to the input, the building block of gradient methods.
 pub trait Explainer<B: AutodiffBackend> {
     /// A short name used in file names and reports (`cw`, `smoothgrad`, ...).
     fn name(&self) -> String;

@@ -8,7 +8,13 @@
 //!
 //! - [`CwExplainer`]: Carlini–Wagner style minimal L1 perturbation, one-vs-rest or one-vs-one
 //!   (the paper's Algorithm 1);
-//! - [`SmoothGrad`], [`IntegratedGradients`], [`Saliency`] and [`GradientTimesInput`].
+//! - [`SmoothGrad`], [`IntegratedGradients`], [`Saliency`] and [`GradientTimesInput`];
+//!
+//! and the marker tests that need no model ([`markers`]: Wilcoxon, Welch, the rank test and
+//! the three-step pipeline). Each algorithm's parameters are a builder (`CwParams`,
+//! `SmoothGradParams`, ...) whose `check()` names the first bad value or gives the valid
+//! explainer. The default panel's configuration is a [`Preset`]; the `kratos` facade's
+//! `Pipeline` trains its models and [`ValidPreset::panel_from_models`] makes the panel.
 //!
 //! Users plug in their own method by implementing [`Explainer`]; panels, reports and evaluation
 //! then work unchanged (see `examples/custom_explainer.rs`).
@@ -27,41 +33,50 @@
 //!     .collect();
 //! let labels: Vec<&str> = (0..60).map(|i| if i % 2 == 0 { "A" } else { "B" }).collect();
 //! let data = Dataset::from_matrix(values, 60, 4)?.with_labels(Labels::from_names(&labels)?)?;
-//! let config = TrainingConfig::new().with_epochs(60).with_learning_rate(1e-2);
+//! let config = TrainingConfig::new().with_epochs(60).with_learning_rate(1e-2).check()?;
 //! let model = fit::<DefaultBackend>(&data, &config, &Default::default())?;
 //!
-//! let panel = explain_panel(&CwExplainer::default(), &model, &data, &PanelOptions::default())?;
+//! let options = PanelOptions::new().check()?;
+//! let panel = explain_panel(&CwExplainer::default(), &model, &data, &options)?;
 //! assert_eq!(panel.top_genes(0, 1), ["gene0"]); // class A's best marker
 //! assert_eq!(panel.top_genes(1, 1), ["gene1"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod baseline;
+mod combine;
 mod cw;
 mod error;
 mod explainer;
-mod gradient;
+mod integrated_gradients;
+pub mod markers;
 mod panel;
+mod passes;
 mod preset;
 mod redundancy;
+mod saliency;
+mod smoothgrad;
 
-pub use baseline::{
-    MarkerDirection, MarkerTest, WelchParams, WilcoxonParams, welch_t_panel, welch_t_test,
-    wilcoxon_panel, wilcoxon_test,
-};
+pub use combine::{mean_normalised, rank_product};
 pub use cw::{CwExplainer, CwMode, CwParams};
 pub use error::ExplainError;
 pub use explainer::{CellBatch, Explainer};
-pub use gradient::{GradientTimesInput, IgBaseline, IntegratedGradients, Saliency, SmoothGrad};
+pub use integrated_gradients::{IgBaseline, IntegratedGradients, IntegratedGradientsParams};
+pub use markers::{
+    MarkerDirection, MarkerTest, ThreeStepParams, WelchParams, WilcoxonParams,
+    expression_change_panel, mean_difference_panel, rank_test_panel, three_step_panel,
+    welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
+};
 pub use panel::{
-    Aggregation, GenePanel, PanelOptions, explain_pair, explain_panel, explain_panels,
+    Aggregation, GenePanel, PanelOptions, ValidPanelOptions, explain_ensemble, explain_pair,
+    explain_panel, explain_panels,
 };
 pub use preset::{
-    AttributionUnits, Combination, Preprocessing, Preset, PresetDescription, PresetRun,
-    expression_change_panel, looks_like_counts, mean_difference_panel, mean_normalised,
-    rank_product, rank_test_panel,
+    AttributionUnits, Combination, PanelRun, Preprocessing, Preset, PresetDescription, ValidPreset,
+    looks_like_counts,
 };
 pub use redundancy::{RedundancyParams, decorrelate, decorrelate_with_relevance};
+pub use saliency::{GradientTimesInput, Saliency};
+pub use smoothgrad::{SmoothGrad, SmoothGradParams};
 
 /// Result alias of this crate.
 pub type Result<T, E = ExplainError> = std::result::Result<T, E>;

@@ -23,7 +23,7 @@
 use kratos_data::Dataset;
 use serde::{Deserialize, Serialize};
 
-use crate::preset::check_same_layout;
+use crate::combine::check_same_layout;
 use crate::{ExplainError, GenePanel, Result, WilcoxonParams, wilcoxon_test};
 
 /// Settings of [`decorrelate`].

@@ -16,9 +16,24 @@ pub enum MetricsError {
     /// The data set could not be used.
     #[error(transparent)]
     Data(#[from] kratos_data::DataError),
-    /// A linfa model failed.
-    #[error("{0}")]
-    Model(String),
+    /// libsvm rejected the parameters of an SVM fit.
+    #[error("SVM (C {c}, gamma {gamma}): {source}")]
+    SvmParameters {
+        /// The fit's C.
+        c: f64,
+        /// The fit's γ.
+        gamma: f64,
+        /// libsvm's reason.
+        source: libsvm_rs::SvmError,
+    },
+    /// The SVM solver panicked on a fit.
+    #[error("the SVM solver failed (C {c}, gamma {gamma})")]
+    SvmSolver {
+        /// The fit's C.
+        c: f64,
+        /// The fit's γ.
+        gamma: f64,
+    },
 }
 
 impl MetricsError {

@@ -5,7 +5,9 @@
 //! - partition agreement: [`adjusted_rand_index`], [`adjusted_mutual_information`]
 //!   (arithmetic normalisation, scikit-learn's exact expected-MI term) and
 //!   [`normalized_mutual_information`]; [`silhouette_score`] (euclidean) and seeded
-//!   [`kmeans`] (linfa-clustering, 10 restarts);
+//!   [`kmeans`] (scikit-learn's algorithm: greedy k-means++, 10 runs, Lloyd to convergence);
+//! - [`pca`]: seeded randomized PCA of standardised columns (scikit-learn's solver for such
+//!   shapes), the baseline embedding;
 //! - the paper's panel protocol [`evaluate_panel`]: for each class one-vs-rest and each top-k,
 //!   an RBF SVM (libsvm's solver through libsvm-rs, class-balanced) tuned by random search with inner 3-fold CV and
 //!   scored by outer 3-fold stratified CV AUROC, in parallel (rayon) and seeded;
@@ -28,19 +30,21 @@ mod auroc;
 mod clustering;
 mod error;
 mod panel_eval;
+mod pca;
 mod redundancy;
 mod roles;
 
 pub use auroc::auroc;
 pub use clustering::{
-    adjusted_mutual_information, adjusted_rand_index, kmeans, normalized_mutual_information,
-    silhouette_score,
+    KMeansFit, KMeansParams, ValidKMeansParams, adjusted_mutual_information, adjusted_rand_index,
+    kmeans, normalized_mutual_information, silhouette_score,
 };
 pub use error::MetricsError;
 pub use panel_eval::{
     ClassEvaluation, PanelEvaluation, PanelEvaluationParams, TopKGrid, ValidPanelEvaluationParams,
     evaluate_panel, evaluate_panel_with_progress,
 };
+pub use pca::pca;
 pub use redundancy::{PanelRedundancy, panel_redundancy, redundancy};
 pub use roles::{RoleCounts, role_counts};
 

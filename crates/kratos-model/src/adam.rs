@@ -87,9 +87,8 @@ pub(crate) struct AdamConstants {
 /// lengths).
 ///
 /// Written with indices and selects rather than conditional stores so that the compiler
-/// vectorises it (the loop with `if … { *m = 0.0 }` compiled to scalar code and was a quarter
-/// of the training profile; training 1.3x faster without it, docs/performance.md round 5); the
-/// arithmetic is the same, so are the values. Compiled for AVX2 as well as baseline x86-64 and
+/// vectorises it (the loop with `if … { *m = 0.0 }` compiled to scalar code; docs/performance.md,
+/// "What each design choice gains"); the arithmetic is the same, so are the values. Compiled for AVX2 as well as baseline x86-64 and
 /// chosen at run time (`multiversion`; the release build targets baseline x86-64); no fused
 /// multiply-add, and square root and division are exact in both, so both builds give the same
 /// bits.

@@ -30,7 +30,16 @@ pub struct EarlyStoppingConfig {
 /// Hyperparameters of the classifier and its training (defaults: the paper's).
 ///
 /// Only `epochs` and `learning_rate` usually need changing. Build with [`TrainingConfig::new`]
-/// and the `with_*` methods; [`TrainingConfig::check`] rejects bad values (training calls it).
+/// and Burn's `with_*` methods; [`TrainingConfig::check`] names the first bad value or gives the
+/// [`ValidTrainingConfig`] that training takes.
+///
+/// ```
+/// use kratos_model::TrainingConfig;
+/// let config = TrainingConfig::new().with_epochs(30).with_learning_rate(1e-2).check()?;
+/// assert_eq!(config.epochs, 30);
+/// assert!(TrainingConfig::new().with_epochs(0).check().is_err());
+/// # Ok::<(), kratos_model::ModelError>(())
+/// ```
 #[derive(Config, Debug, PartialEq)]
 pub struct TrainingConfig {
     /// Passes over the training cells.
@@ -70,9 +79,47 @@ pub struct TrainingConfig {
     pub l1_first_layer: f64,
 }
 
+/// A [`TrainingConfig`] whose values have been checked ([`TrainingConfig::check`]): what
+/// training takes. Reads like the configuration it wraps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidTrainingConfig(TrainingConfig);
+
+impl ValidTrainingConfig {
+    /// The checked configuration.
+    pub fn inner(&self) -> &TrainingConfig {
+        &self.0
+    }
+
+    /// The same configuration with another seed (every seed is valid).
+    pub fn with_seed(&self, seed: u64) -> Self {
+        ValidTrainingConfig(self.0.clone().with_seed(seed))
+    }
+
+    /// The same configuration with another number of epochs, at least 1.
+    pub fn with_epochs(&self, epochs: usize) -> Self {
+        ValidTrainingConfig(self.0.clone().with_epochs(epochs.max(1)))
+    }
+}
+
+impl std::ops::Deref for ValidTrainingConfig {
+    type Target = TrainingConfig;
+
+    fn deref(&self) -> &TrainingConfig {
+        &self.0
+    }
+}
+
+impl TryFrom<TrainingConfig> for ValidTrainingConfig {
+    type Error = ModelError;
+
+    fn try_from(config: TrainingConfig) -> Result<Self> {
+        config.check()
+    }
+}
+
 impl TrainingConfig {
-    /// Checks every value, naming the first bad one.
-    pub fn check(&self) -> Result<()> {
+    /// Checks every value, naming the first bad one, and returns the checked configuration.
+    pub fn check(&self) -> Result<ValidTrainingConfig> {
         if self.epochs == 0 {
             return Err(ModelError::invalid("epochs", "must be at least 1"));
         }
@@ -132,7 +179,7 @@ impl TrainingConfig {
                 ));
             }
         }
-        Ok(())
+        Ok(ValidTrainingConfig(self.clone()))
     }
 
     /// The width of the embedding (the last hidden layer).

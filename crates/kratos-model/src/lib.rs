@@ -21,7 +21,8 @@
 //! let config = TrainingConfig::new()
 //!     .with_epochs(50)
 //!     .with_learning_rate(1e-2)
-//!     .with_hidden_sizes(vec![16, 8]);
+//!     .with_hidden_sizes(vec![16, 8])
+//!     .check()?;
 //! let model = fit::<DefaultBackend>(&data, &config, &Default::default())?;
 //! assert_eq!(model.predict(&data)?, data.labels().unwrap().assignments());
 //! assert_eq!(model.embedding(&data)?.len(), 40 * 8);
@@ -31,30 +32,27 @@
 mod adam;
 mod config;
 mod error;
-mod first_layer;
-mod matmul;
+#[doc(hidden)]
+pub mod host;
 mod network;
 mod train;
 mod trained;
-mod upper;
 
 pub use burn;
 pub use burn::tensor::backend::{AutodiffBackend, Backend};
-pub use config::{EarlyStoppingConfig, LossKind, TrainingConfig};
+pub use config::{EarlyStoppingConfig, LossKind, TrainingConfig, ValidTrainingConfig};
 pub use error::ModelError;
-pub use matmul::{MatrixView, matmul_into};
-pub use network::{Classifier, ForwardPass, tensor_values};
+pub use network::Classifier;
 pub use train::{EpochRecord, fit, fit_cells_with_progress, fit_with_progress};
 pub use trained::{TrainedModel, TrainingHistory};
-pub use upper::{UpperLayers, UpperPass};
 
 /// The backend used unless a caller picks another: Burn's pure-Rust CPU backend with autodiff.
 pub type DefaultBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
 
 /// The matrix multiply behind [`DefaultBackend`]: `"openblas"` when the crate is built with its
 /// `blas` feature (the system OpenBLAS through ndarray), `"matrixmultiply"` (pure Rust) otherwise.
-/// `kratos run` records it in report.json. The products of [`matmul_into`] (training's first
-/// layer, CW's backward product) use matrixmultiply either way.
+/// `kratos run` records it in report.json. The host-side passes (training's first layer,
+/// prediction, the explainers) call matrixmultiply directly either way.
 pub const MATRIX_MULTIPLY: &str = if cfg!(feature = "blas") {
     "openblas"
 } else {

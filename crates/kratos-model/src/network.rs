@@ -1,7 +1,7 @@
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::activation::{relu, softmax};
-use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
+use burn::tensor::activation::relu;
+use burn::tensor::{Tensor, TensorData, backend::Backend};
 use rand::Rng;
 
 /// The Kratos network: fully connected hidden layers with ReLU (default 256 and 64 wide) and a
@@ -15,33 +15,13 @@ pub struct Classifier<B: Backend> {
 
 /// The values of a float tensor (row-major), moved out without a per-element conversion when
 /// they are `f32` already.
-pub fn tensor_values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+pub(crate) fn tensor_values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
     let data = t.into_data();
     if data.as_slice::<f32>().is_ok() {
         data.into_vec::<f32>().unwrap_or_default()
     } else {
         data.iter::<f32>().collect()
     }
-}
-
-/// A linear layer's weights (`[inputs, outputs]`, row-major) and bias (zeros if it has none).
-pub(crate) fn linear_values<B: Backend>(layer: &Linear<B>) -> (Vec<f32>, Vec<f32>) {
-    let weight = tensor_values(layer.weight.val());
-    let bias = match &layer.bias {
-        Some(b) => tensor_values(b.val()),
-        None => vec![0.0; layer.weight.dims()[1]],
-    };
-    (weight, bias)
-}
-
-/// What [`Classifier::forward_pass`] keeps: the class probabilities and the activation of
-/// every hidden layer.
-#[derive(Debug, Clone)]
-pub struct ForwardPass<B: Backend> {
-    /// Class probabilities `[cells, classes]`.
-    pub probabilities: Tensor<B, 2>,
-    /// Post-ReLU activations of the hidden layers, input side first.
-    pub hidden: Vec<Tensor<B, 2>>,
 }
 
 /// Glorot-uniform weights (Keras' default for Dense layers) and zero biases, drawn from `rng`
@@ -108,108 +88,17 @@ impl<B: Backend> Classifier<B> {
         &self.output
     }
 
-    /// The embedding (activation of the last hidden layer) of a batch `[cells, genes]`.
-    pub fn embed(&self, input: Tensor<B, 2>) -> Tensor<B, 2> {
-        self.hidden
-            .iter()
-            .fold(input, |x, layer| relu(layer.forward(x)))
-    }
-
-    /// The logits (pre-softmax outputs) of a batch `[cells, genes]`.
+    /// The logits (pre-softmax outputs) of a batch `[cells, genes]`, through Burn (so on an
+    /// autodiff backend they can be differentiated). Prediction, embedding and the explainers
+    /// use the host-side pass of [`crate::host::HostNetwork`], which gives the same values.
     pub fn logits(&self, input: Tensor<B, 2>) -> Tensor<B, 2> {
-        self.output.forward(self.embed(input))
-    }
-
-    /// The class probabilities (softmax outputs, `a(x)` in the paper) of a batch.
-    pub fn probabilities(&self, input: Tensor<B, 2>) -> Tensor<B, 2> {
-        softmax(self.logits(input), 1)
+        self.logits_from_first_layer(self.first_layer().forward(input), &[])
     }
 
     /// The first layer (the first hidden layer, or the output layer of a network without
     /// hidden layers): the only one that sees the genes.
     pub fn first_layer(&self) -> &Linear<B> {
         self.hidden.first().unwrap_or(&self.output)
-    }
-
-    /// The forward pass of a batch `[cells, genes]`, keeping the hidden activations that
-    /// [`Classifier::input_gradient`] needs. Use it on a backend without autodiff (e.g. the
-    /// network of [`crate::TrainedModel::network`] after `.valid()`).
-    pub fn forward_pass(&self, input: Tensor<B, 2>) -> ForwardPass<B> {
-        self.forward_from_first_layer(self.first_layer().forward(input))
-    }
-
-    /// The forward pass from the first layer's output (its pre-activation `x·W₁ + b₁`,
-    /// `[cells, width]`) on. Explainers whose inputs are linear in a parameter (Integrated
-    /// Gradients' path, SmoothGrad's noise) compute that pre-activation from a few products
-    /// instead of one `cells x genes` product per input.
-    pub fn forward_from_first_layer(&self, preactivation: Tensor<B, 2>) -> ForwardPass<B> {
-        let Some((_, rest)) = self.hidden.split_first() else {
-            return ForwardPass {
-                probabilities: softmax(preactivation, 1),
-                hidden: Vec::new(),
-            };
-        };
-        let mut hidden = Vec::with_capacity(self.hidden.len());
-        let mut x = relu(preactivation);
-        hidden.push(x.clone());
-        for layer in rest {
-            x = relu(layer.forward(x));
-            hidden.push(x.clone());
-        }
-        ForwardPass {
-            probabilities: softmax(self.output.forward(x), 1),
-            hidden,
-        }
-    }
-
-    /// The gradient with respect to the input of Σᵢ ⟨upstreamᵢ, a(xᵢ)⟩ — a vector–Jacobian
-    /// product of the class probabilities — for the rows `rows` of `pass` (all rows when
-    /// `None`); `upstream` has one row per selected cell and one column per class. The
-    /// backward pass is written out (softmax, then each layer's transposed weights and ReLU
-    /// mask) so that it runs on a plain backend, without an autodiff graph, and only for the
-    /// selected cells: the Carlini–Wagner loop needs it only for cells still in their class.
-    ///
-    /// Equals [`Classifier::first_layer_gradient`] times the first layer's transposed
-    /// weights. Agrees with autodiff (tested against `Autodiff<NdArray>` in this module).
-    pub fn input_gradient(
-        &self,
-        pass: &ForwardPass<B>,
-        upstream: Tensor<B, 2>,
-        rows: Option<&Tensor<B, 1, Int>>,
-    ) -> Tensor<B, 2> {
-        self.first_layer_gradient(pass, upstream, rows)
-            .matmul(self.first_layer().weight.val().transpose())
-    }
-
-    /// The same vector–Jacobian product as [`Classifier::input_gradient`], with respect to the
-    /// first layer's pre-activation instead of the input (`[selected cells, width]`, 256 wide
-    /// by default instead of one column per gene). The input gradient is linear in it, so a sum
-    /// of input gradients over many passes (SmoothGrad's samples, Integrated Gradients' steps)
-    /// is the sum of these times the first layer's transposed weights: one `cells x genes`
-    /// product in all instead of one per pass.
-    pub fn first_layer_gradient(
-        &self,
-        pass: &ForwardPass<B>,
-        upstream: Tensor<B, 2>,
-        rows: Option<&Tensor<B, 1, Int>>,
-    ) -> Tensor<B, 2> {
-        let select = |t: &Tensor<B, 2>| match rows {
-            Some(r) => t.clone().select(0, r.clone()),
-            None => t.clone(),
-        };
-        let p = select(&pass.probabilities);
-        // Softmax: ∂/∂z of ⟨u, softmax(z)⟩ = p ⊙ (u − ⟨u, p⟩).
-        let dot = (upstream.clone() * p.clone()).sum_dim(1);
-        let mut g = p * (upstream - dot);
-        // Down the hidden layers: through the transposed weights of the layer above, then the
-        // ReLU mask of the layer's own activation.
-        let mut weight = self.output.weight.val();
-        for (layer, h) in self.hidden.iter().zip(&pass.hidden).rev() {
-            g = g.matmul(weight.transpose());
-            g = g.mask_fill(select(h).lower_equal_elem(0.0), 0.0);
-            weight = layer.weight.val();
-        }
-        g
     }
 
     /// The logits from the first layer's pre-activation (`[cells, width]`), with a
@@ -237,7 +126,13 @@ impl<B: Backend> Classifier<B> {
 
     /// The first layer's weights (`[genes, width]`, row-major) and bias (zeros if it has none).
     pub(crate) fn first_layer_values(&self) -> (Vec<f32>, Vec<f32>) {
-        linear_values(self.first_layer())
+        let layer = self.first_layer();
+        let weight = tensor_values(layer.weight.val());
+        let bias = match &layer.bias {
+            Some(b) => tensor_values(b.val()),
+            None => vec![0.0; layer.weight.dims()[1]],
+        };
+        (weight, bias)
     }
 
     /// The same network with the first layer's weights and bias replaced (same shapes, same
@@ -264,7 +159,6 @@ impl<B: Backend> Classifier<B> {
 mod tests {
     use super::*;
     use crate::DefaultBackend;
-    use burn::module::AutodiffModule;
     use rand::SeedableRng;
 
     type A = DefaultBackend;
@@ -303,70 +197,6 @@ mod tests {
                         "{v} vs {want}"
                     );
                 }
-            }
-        }
-    }
-
-    /// The written-out backward pass equals autodiff's gradient, for all rows and for a subset.
-    #[test]
-    fn input_gradient_matches_autodiff() {
-        let (n, g, k) = (7, 11, 4);
-        let device = Default::default();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        let net = Classifier::<A>::init(g, &[9, 5], k, &mut rng, &device);
-        let x = values(n * g, 1);
-        let u = values(n * k, 2);
-
-        let xa =
-            Tensor::<A, 2>::from_data(TensorData::new(x.clone(), [n, g]), &device).require_grad();
-        let ua = Tensor::<A, 2>::from_data(TensorData::new(u.clone(), [n, k]), &device);
-        let loss = (net.probabilities(xa.clone()) * ua).sum();
-        let expected: Vec<f32> = xa
-            .grad(&loss.backward())
-            .unwrap()
-            .into_data()
-            .iter::<f32>()
-            .collect();
-
-        let inner = net.valid();
-        let xi = Tensor::from_data(TensorData::new(x, [n, g]), &device);
-        let pass = inner.forward_pass(xi);
-        let ui = Tensor::from_data(TensorData::new(u.clone(), [n, k]), &device);
-        let all: Vec<f32> = inner
-            .input_gradient(&pass, ui, None)
-            .into_data()
-            .iter::<f32>()
-            .collect();
-        assert!(
-            expected.iter().any(|v| v.abs() > 1e-4),
-            "a trivial gradient"
-        );
-        for (a, b) in all.iter().zip(&expected) {
-            assert!((a - b).abs() <= 1e-5 + 1e-4 * b.abs(), "{a} vs {b}");
-        }
-
-        let rows = [5i64, 0, 3];
-        let index = Tensor::<_, 1, Int>::from_data(TensorData::new(rows.to_vec(), [3]), &device);
-        let u_rows: Vec<f32> = rows
-            .iter()
-            .flat_map(|&r| u[r as usize * k..(r as usize + 1) * k].to_vec())
-            .collect();
-        let some: Vec<f32> = inner
-            .input_gradient(
-                &pass,
-                Tensor::from_data(TensorData::new(u_rows, [3, k]), &device),
-                Some(&index),
-            )
-            .into_data()
-            .iter::<f32>()
-            .collect();
-        for (i, &r) in rows.iter().enumerate() {
-            for j in 0..g {
-                let (a, b) = (some[i * g + j], expected[r as usize * g + j]);
-                assert!(
-                    (a - b).abs() <= 1e-5 + 1e-4 * b.abs(),
-                    "row {r}: {a} vs {b}"
-                );
             }
         }
     }

@@ -11,9 +11,10 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::adam::FusedAdam;
-use crate::first_layer::{BatchInput, FirstLayer};
+use crate::host::{BatchInput, FirstLayer};
+use crate::network::tensor_values;
 use crate::trained::{TrainedModel, TrainingHistory};
-use crate::{Classifier, LossKind, ModelError, Result, TrainingConfig, tensor_values};
+use crate::{Classifier, LossKind, ModelError, Result, ValidTrainingConfig};
 
 /// Losses and accuracies of one training epoch, handed to the progress callback and kept in the
 /// [`TrainingHistory`].
@@ -35,7 +36,7 @@ pub struct EpochRecord {
 /// [`fit_with_progress`].
 pub fn fit<B: AutodiffBackend>(
     data: &Dataset,
-    config: &TrainingConfig,
+    config: &ValidTrainingConfig,
     device: &B::Device,
 ) -> Result<TrainedModel<B>> {
     fit_with_progress(data, config, device, |_| {})
@@ -156,7 +157,7 @@ use burn::tensor::ElementConversion as _;
 /// Adam on mini-batches in a seeded order.
 pub fn fit_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
     data: &Dataset,
-    config: &TrainingConfig,
+    config: &ValidTrainingConfig,
     device: &B::Device,
     progress: F,
 ) -> Result<TrainedModel<B>> {
@@ -176,7 +177,7 @@ pub fn fit_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
 /// let names: Vec<&str> = (0..20).map(|i| if i % 2 == 0 { "a" } else { "b" }).collect();
 /// let data = Dataset::from_matrix(values, 20, 2)?.with_labels(Labels::from_names(&names)?)?;
 /// let training: Vec<usize> = (0..14).collect();
-/// let config = TrainingConfig::new().with_epochs(2).with_hidden_sizes(vec![8, 4]);
+/// let config = TrainingConfig::new().with_epochs(2).with_hidden_sizes(vec![8, 4]).check()?;
 /// let model = fit_cells_with_progress::<Autodiff<NdArray>, _>(
 ///     &data, &training, &config, &Default::default(), |_| {})?;
 /// assert_eq!(model.history().train_cells + model.history().validation_cells, 14);
@@ -185,11 +186,10 @@ pub fn fit_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
 pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
     data: &Dataset,
     cells: &[usize],
-    config: &TrainingConfig,
+    config: &ValidTrainingConfig,
     device: &B::Device,
     mut progress: F,
 ) -> Result<TrainedModel<B>> {
-    config.check()?;
     let all_labels = data.require_labels()?;
     let (n_all, n_genes) = data.shape();
     if let Some(&bad) = cells.iter().find(|&&c| c >= n_all) {
@@ -368,7 +368,7 @@ pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
         network,
         scaler,
         labels.class_names().to_vec(),
-        config.clone(),
+        config.inner().clone(),
         history,
         device.clone(),
     ))

@@ -1,17 +1,19 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use burn::module::{AutodiffModule, Module};
+use std::sync::Arc;
+
+use burn::module::Module;
 use burn::record::{FullPrecisionSettings, NamedMpkFileRecorder};
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::{Tensor, TensorData};
 use kratos_data::{Dataset, MinMaxScaler};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::host::{HostNetwork, HostPass, Rows};
 use crate::train::EpochRecord;
-use crate::{Classifier, ModelError, Result, TrainingConfig, tensor_values};
+use crate::{Classifier, ModelError, Result, TrainingConfig};
 
 /// What happened during training: one record per epoch run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,7 +54,8 @@ struct Metadata {
 #[derive(Debug, Clone)]
 pub struct TrainedModel<B: AutodiffBackend> {
     network: Classifier<B>,
-    inference: Classifier<B::InnerBackend>,
+    /// The same weights on the host: every pass outside training.
+    host: Arc<HostNetwork>,
     scaler: MinMaxScaler,
     class_names: Vec<String>,
     config: TrainingConfig,
@@ -63,6 +66,16 @@ pub struct TrainedModel<B: AutodiffBackend> {
 /// Rows per forward pass when applying a model (bounds memory on large data sets).
 const INFERENCE_BATCH: usize = 4096;
 
+/// The index of the largest probability (the first on ties).
+fn most_probable(p: &[f32]) -> usize {
+    p.iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (j, &v)| {
+            if v > best.1 { (j, v) } else { best }
+        })
+        .0
+}
+
 impl<B: AutodiffBackend> TrainedModel<B> {
     pub(crate) fn new(
         network: Classifier<B>,
@@ -72,10 +85,10 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         history: TrainingHistory,
         device: B::Device,
     ) -> Self {
-        let inference = network.valid();
+        let host = Arc::new(HostNetwork::new(&network));
         TrainedModel {
             network,
-            inference,
+            host,
             scaler,
             class_names,
             config,
@@ -84,14 +97,17 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         }
     }
 
-    /// The network on the autodiff backend (what explainers differentiate).
+    /// The Burn network on the autodiff backend, e.g. to differentiate something of your own
+    /// with Burn (for input gradients of the class probabilities see
+    /// [`TrainedModel::input_gradient`]).
     pub fn network(&self) -> &Classifier<B> {
         &self.network
     }
 
-    /// The network on the inner backend (no gradient tracking).
-    pub fn inference_network(&self) -> &Classifier<B::InnerBackend> {
-        &self.inference
+    /// The network as plain weights: the passes of prediction, embedding and the explainers.
+    #[doc(hidden)]
+    pub fn host_network(&self) -> &HostNetwork {
+        &self.host
     }
 
     /// The device the model lives on.
@@ -169,17 +185,14 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         Ok(())
     }
 
-    /// `f` applied to the cells `cells` of `data` in batches, each batch gathered and scaled
-    /// when it is used (no scaled copy of the whole matrix); `width` values per cell.
+    /// `f(pass)` for the cells `cells` of `data` in batches of [`INFERENCE_BATCH`], each batch
+    /// gathered and scaled when it is used (no scaled copy of the whole matrix); `f` appends
+    /// what it reads from the pass.
     fn map_cells(
         &self,
         data: &Dataset,
         cells: &[usize],
-        width: usize,
-        f: impl Fn(
-            &Classifier<B::InnerBackend>,
-            Tensor<B::InnerBackend, 2>,
-        ) -> Tensor<B::InnerBackend, 2>,
+        mut f: impl FnMut(&HostPass, &mut Vec<f32>),
     ) -> Result<Vec<f32>> {
         self.check_genes(data)?;
         let n = data.n_cells();
@@ -189,69 +202,45 @@ impl<B: AutodiffBackend> TrainedModel<B> {
                 format!("cell index {bad} is out of range for {n} cells"),
             ));
         }
-        let gather = |rows: std::ops::Range<usize>| {
-            let mut values = Vec::with_capacity(rows.len() * data.n_genes());
-            for &c in &cells[rows] {
+        let g = data.n_genes();
+        let mut out = Vec::new();
+        let mut pass = HostPass::default();
+        let mut values = Vec::new();
+        for batch in cells.chunks(INFERENCE_BATCH) {
+            values.clear();
+            for &c in batch {
                 values.extend_from_slice(data.row(c));
             }
             self.scaler.transform_in_place(&mut values)?;
-            Ok(values)
-        };
-        self.map_batches(cells.len(), width, gather, f)
-    }
-
-    /// `f` applied to `n` cells in batches of [`INFERENCE_BATCH`]; `batch(range)` gives the
-    /// scaled values (row-major) of the cells in `range`.
-    fn map_batches(
-        &self,
-        n: usize,
-        width: usize,
-        batch: impl Fn(std::ops::Range<usize>) -> Result<Vec<f32>>,
-        f: impl Fn(
-            &Classifier<B::InnerBackend>,
-            Tensor<B::InnerBackend, 2>,
-        ) -> Tensor<B::InnerBackend, 2>,
-    ) -> Result<Vec<f32>> {
-        let g = self.scaler.n_genes();
-        let mut out = Vec::with_capacity(n * width);
-        for start in (0..n).step_by(INFERENCE_BATCH) {
-            let end = (start + INFERENCE_BATCH).min(n);
-            let x = Tensor::from_data(
-                TensorData::new(batch(start..end)?, [end - start, g]),
-                &self.device,
-            );
-            out.extend(tensor_values(f(&self.inference, x)));
+            self.host.forward(Rows::dense(&values, g), &mut pass);
+            f(&pass, &mut out);
         }
         Ok(out)
     }
 
-    /// `f` applied to already scaled cells (row-major), in batches.
-    fn map_scaled(
-        &self,
-        scaled: &[f32],
-        width: usize,
-        f: impl Fn(
-            &Classifier<B::InnerBackend>,
-            Tensor<B::InnerBackend, 2>,
-        ) -> Tensor<B::InnerBackend, 2>,
-    ) -> Vec<f32> {
+    /// `f(pass)` for already scaled cells (row-major), in batches.
+    fn map_scaled(&self, scaled: &[f32], mut f: impl FnMut(&HostPass, &mut Vec<f32>)) -> Vec<f32> {
         let g = self.scaler.n_genes().max(1);
-        let slice =
-            |rows: std::ops::Range<usize>| Ok(scaled[rows.start * g..rows.end * g].to_vec());
-        // The slicing closure cannot fail, so neither can this.
-        self.map_batches(scaled.len() / g, width, slice, f)
-            .unwrap_or_default()
+        let mut out = Vec::new();
+        let mut pass = HostPass::default();
+        for batch in scaled.chunks(INFERENCE_BATCH * g) {
+            self.host.forward(Rows::dense(batch, g), &mut pass);
+            f(&pass, &mut out);
+        }
+        out
     }
 
     /// Class probabilities of already scaled cells (row-major, `n x n_classes`).
     pub fn probabilities_of_scaled(&self, scaled: &[f32]) -> Vec<f32> {
-        self.map_scaled(scaled, self.n_classes(), |net, x| net.probabilities(x))
+        self.map_scaled(scaled, |p, out| out.extend_from_slice(p.probabilities()))
     }
 
     /// Class probabilities (`n_cells x n_classes`, row-major) of the cells of `data`.
     pub fn probabilities(&self, data: &Dataset) -> Result<Vec<f32>> {
         let all: Vec<usize> = (0..data.n_cells()).collect();
-        self.map_cells(data, &all, self.n_classes(), |net, x| net.probabilities(x))
+        self.map_cells(data, &all, |p, out| {
+            out.extend_from_slice(p.probabilities())
+        })
     }
 
     /// The most probable class of every cell of `data` (ties: lowest class index).
@@ -260,20 +249,16 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         self.predict_cells(data, &all)
     }
 
-    /// The most probable class of the cells `cells` (row indices) of `data`.
-    fn predict_cells(&self, data: &Dataset, cells: &[usize]) -> Result<Vec<usize>> {
+    /// The most probable class of the cells `cells` (row indices) of `data`, without copying
+    /// them out (ties: lowest class index).
+    pub fn predict_cells(&self, data: &Dataset, cells: &[usize]) -> Result<Vec<usize>> {
         let k = self.n_classes();
         Ok(self
-            .map_cells(data, cells, k, |net, x| net.probabilities(x))?
+            .map_cells(data, cells, |p, out| {
+                out.extend_from_slice(p.probabilities())
+            })?
             .chunks_exact(k)
-            .map(|p| {
-                p.iter()
-                    .enumerate()
-                    .fold((0, f32::NEG_INFINITY), |best, (j, &v)| {
-                        if v > best.1 { (j, v) } else { best }
-                    })
-                    .0
-            })
+            .map(most_probable)
             .collect())
     }
 
@@ -299,14 +284,63 @@ impl<B: AutodiffBackend> TrainedModel<B> {
 
     /// The embedding (`n_cells x embedding_size`, row-major) of already scaled cells.
     pub fn embedding_of_scaled(&self, scaled: &[f32]) -> Vec<f32> {
-        self.map_scaled(scaled, self.embedding_size(), |net, x| net.embed(x))
+        self.map_scaled(scaled, |p, out| out.extend_from_slice(p.embedding()))
     }
 
     /// The embedding (`n_cells x embedding_size`, row-major: the activation of the last hidden
     /// layer) of the cells of `data`.
     pub fn embedding(&self, data: &Dataset) -> Result<Vec<f32>> {
         let all: Vec<usize> = (0..data.n_cells()).collect();
-        self.map_cells(data, &all, self.embedding_size(), |net, x| net.embed(x))
+        self.map_cells(data, &all, |p, out| out.extend_from_slice(p.embedding()))
+    }
+
+    /// The gradient of Σᵢ ⟨upstreamᵢ, a(xᵢ)⟩ with respect to the input, for a batch of cells
+    /// already min-max scaled ([`TrainedModel::scaled_values`]): `scaled` holds `n_cells x
+    /// n_genes` values row-major, `upstream` `n_cells x n_classes`, and the result is
+    /// `n_cells x n_genes`. With a one-hot `upstream` row this is ∂a_c(x)/∂x, the gradient of
+    /// the class probability — what a custom [`Explainer`](https://docs.rs/kratos-explain)
+    /// builds on. One forward and one backward pass over the batch, on the host.
+    ///
+    /// ```
+    /// use kratos_data::{Dataset, Labels};
+    /// use kratos_model::{DefaultBackend, TrainingConfig, fit};
+    /// let values: Vec<f32> = (0..40).flat_map(|i| [(i % 2) as f32 * 3.0, ((i + 1) % 2) as f32]).collect();
+    /// let names: Vec<&str> = (0..40).map(|i| if i % 2 == 0 { "A" } else { "B" }).collect();
+    /// let data = Dataset::from_matrix(values, 40, 2)?.with_labels(Labels::from_names(&names)?)?;
+    /// let config = TrainingConfig::new().with_epochs(20).with_hidden_sizes(vec![8, 4]).check()?;
+    /// let model = fit::<DefaultBackend>(&data, &config, &Default::default())?;
+    /// let x = model.scaled_values(&data.select_cells(&[0]))?;
+    /// // ∂a_A/∂x of the first cell: one value per gene.
+    /// let gradient = model.input_gradient(&x, 1, &[1.0, 0.0])?;
+    /// assert_eq!(gradient.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn input_gradient(
+        &self,
+        scaled: &[f32],
+        n_cells: usize,
+        upstream: &[f32],
+    ) -> Result<Vec<f32>> {
+        let (g, k) = (self.scaler.n_genes(), self.n_classes());
+        if scaled.len() != n_cells * g || upstream.len() != n_cells * k {
+            return Err(ModelError::invalid(
+                "input_gradient",
+                format!(
+                    "{} values and {} upstream values for {n_cells} cells of {g} genes and {k} \
+                     classes",
+                    scaled.len(),
+                    upstream.len()
+                ),
+            ));
+        }
+        let mut pass = HostPass::default();
+        self.host.forward(Rows::dense(scaled, g), &mut pass);
+        let rows: Vec<usize> = (0..n_cells).collect();
+        let (mut first, mut gradient) = (Vec::new(), Vec::new());
+        self.host
+            .first_layer_gradient(&mut pass, &rows, upstream, &mut first);
+        self.host.input_gradient(&first, n_cells, &mut gradient);
+        Ok(gradient)
     }
 
     /// Saves the model into folder `dir` (created if missing): `kratos-model.json` (scaler,

@@ -3,11 +3,11 @@
 //! gradient methods (Carlini–Wagner perturbation, SmoothGrad, Integrated Gradients) to rank the
 //! genes that drive each cell type, and gives a 64-d cell embedding on the way.
 //!
-//! This crate is the front door: it re-exports the public types of the kratos crates and offers
-//! the builder-style [`Pipeline`].
+//! This crate is the front door: the [`Pipeline`] (one configuration, one training), the
+//! `kratos run` flow as a library call ([`analysis`]), and re-exports of the kratos crates.
 //!
 //! ```
-//! use kratos::{CwExplainer, Dataset, Labels, PanelEvaluationParams, Pipeline, SmoothGrad, TopKGrid};
+//! use kratos::{Dataset, Labels, PanelEvaluationParams, Pipeline, SmoothGrad, TopKGrid};
 //!
 //! // 60 cells of two types; gene 0 marks type A, gene 1 marks type B, genes 2-3 are noise.
 //! let values: Vec<f32> = (0..60)
@@ -19,80 +19,91 @@
 //! let labels: Vec<&str> = (0..60).map(|i| if i % 2 == 0 { "A" } else { "B" }).collect();
 //! let data = Dataset::from_matrix(values, 60, 4)?.with_labels(Labels::from_names(&labels)?)?;
 //!
+//! // The kratos default: one training of its ensemble, then the default panel.
 //! let trained = Pipeline::new().dataset(data).epochs(60).learning_rate(1e-2).seed(7).train()?;
-//! assert!(trained.test_accuracy() > 0.9);
-//!
-//! let panel = trained.explain(CwExplainer::default())?;
+//! let panel = trained.panel()?;
 //! assert_eq!(panel.top_genes(0, 1), ["gene0"]); // type A's best marker
-//! let panels = trained.explain_with(&[&CwExplainer::default(), &SmoothGrad::default()])?;
-//! assert_eq!(panels[1].method(), "smoothgrad");
+//!
+//! // Any explainer on the same models; the paper's method is `Pipeline::paper()`.
+//! let smooth = trained.explain(SmoothGrad::default())?;
+//! assert_eq!(smooth.method(), "smoothgrad");
 //!
 //! assert_eq!(trained.embedding()?.len(), 60 * 64);
-//! let quick = PanelEvaluationParams::new().grid(TopKGrid::Genes(vec![1])).n_iter(3);
+//! let quick = PanelEvaluationParams::new().grid(TopKGrid::Genes(vec![1])).n_iter(3).check()?;
 //! let evaluation = trained.evaluate(&panel, &quick)?;
 //! assert!(evaluation.mean_auroc[0] > 0.9); // the top gene alone separates the types
 //! # Ok::<(), kratos::Error>(())
 //! ```
 //!
 //! Your own attribution method plugs in by implementing [`Explainer`]; every panel, report and
-//! evaluation then works with it unchanged:
+//! evaluation then works with it unchanged. [`TrainedModel::input_gradient`] gives the
+//! gradient of the class probabilities that gradient methods build on:
 //!
 //! ```
-//! use kratos::{CellBatch, Explainer, TrainedModel, AutodiffBackend};
+//! use kratos::{AutodiffBackend, CellBatch, Explainer, TrainedModel};
 //!
-//! /// Scores every gene by its (scaled) value: a baseline "explainer".
-//! struct Expression;
+//! /// |∂a_c/∂x| times the (scaled) value: a saliency of expressed genes.
+//! struct ExpressedSaliency;
 //!
-//! impl<B: AutodiffBackend> Explainer<B> for Expression {
+//! impl<B: AutodiffBackend> Explainer<B> for ExpressedSaliency {
 //!     fn name(&self) -> String {
-//!         "expression".into()
+//!         "expressed-saliency".into()
 //!     }
-//!     fn attribute(&self, _model: &TrainedModel<B>, batch: &CellBatch<'_>) -> kratos::explain::Result<Vec<f32>> {
-//!         Ok(batch.values.to_vec())
+//!     fn attribute(&self, model: &TrainedModel<B>, batch: &CellBatch<'_>) -> kratos::explain::Result<Vec<f32>> {
+//!         let k = model.n_classes();
+//!         let one_hot: Vec<f32> = batch.classes.iter()
+//!             .flat_map(|&c| (0..k).map(move |j| if j == c { 1.0 } else { 0.0 }))
+//!             .collect();
+//!         let gradient = model.input_gradient(batch.values, batch.n_cells, &one_hot)?;
+//!         Ok(gradient.iter().zip(batch.values).map(|(g, x)| g.abs() * x).collect())
 //!     }
 //! }
 //! # let values: Vec<f32> = (0..40).flat_map(|i| [(i % 2) as f32 * 3.0, ((i + 1) % 2) as f32 * 3.0]).collect();
 //! # let labels: Vec<&str> = (0..40).map(|i| if i % 2 == 0 { "A" } else { "B" }).collect();
 //! # let data = kratos::Dataset::from_matrix(values, 40, 2)?.with_labels(kratos::Labels::from_names(&labels)?)?;
-//! # let trained = kratos::Pipeline::new().dataset(data).epochs(30).learning_rate(1e-2).train()?;
-//! let panel = trained.explain(Expression)?;
-//! assert_eq!(panel.method(), "expression");
+//! # let trained = kratos::Pipeline::paper().dataset(data).epochs(30).learning_rate(1e-2).train()?;
+//! let panel = trained.explain(ExpressedSaliency)?;
+//! assert_eq!(panel.method(), "expressed-saliency");
 //! # Ok::<(), kratos::Error>(())
 //! ```
 //!
 //! The `kratos` command (crate `kratos-cli`) is built on this crate: `kratos demo`, `kratos run`,
-//! `kratos evaluate`, `kratos simulate`.
+//! `kratos evaluate`, `kratos simulate`, `kratos reproduce`.
 
+pub mod analysis;
 mod evaluation;
-mod pca;
 mod pipeline;
-mod three_step;
+mod progress;
 
-pub use evaluation::{EmbeddingQuality, evaluate_panel_with_progress, rankings_for_classes};
+pub use evaluation::{
+    EMBEDDING_KMEANS_RUNS, EmbeddingQuality, evaluate_panel, rankings_for_classes,
+};
 pub use kratos_data::{
     self as data, DataError, Dataset, GeneRole, Labels, MinMaxScaler, TrainTestSplit,
     stratified_k_fold, stratified_split,
 };
 pub use kratos_explain::{
-    self as explain, Aggregation, CellBatch, CwExplainer, CwMode, CwParams, ExplainError,
-    Explainer, GenePanel, GradientTimesInput, IgBaseline, IntegratedGradients, MarkerDirection,
-    MarkerTest, PanelOptions, Preprocessing, Preset, PresetDescription, PresetRun,
-    RedundancyParams, Saliency, SmoothGrad, WelchParams, WilcoxonParams, decorrelate,
-    decorrelate_with_relevance, explain_pair, explain_panel, explain_panels, welch_t_panel,
-    welch_t_test, wilcoxon_panel, wilcoxon_test,
+    self as explain, Aggregation, AttributionUnits, CellBatch, Combination, CwExplainer, CwMode,
+    CwParams, ExplainError, Explainer, GenePanel, GradientTimesInput, IgBaseline,
+    IntegratedGradients, IntegratedGradientsParams, MarkerDirection, MarkerTest, PanelOptions,
+    PanelRun, Preprocessing, Preset, PresetDescription, RedundancyParams, Saliency, SmoothGrad,
+    SmoothGradParams, ThreeStepParams, ValidPanelOptions, ValidPreset, WelchParams, WilcoxonParams,
+    decorrelate, decorrelate_with_relevance, explain_ensemble, explain_pair, explain_panel,
+    explain_panels, three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use kratos_metrics as metrics;
 pub use kratos_metrics::{
-    ClassEvaluation, MetricsError, PanelEvaluation, PanelEvaluationParams, RoleCounts, TopKGrid,
+    ClassEvaluation, KMeansParams, MetricsError, PanelEvaluation, PanelEvaluationParams,
+    RoleCounts, TopKGrid, ValidPanelEvaluationParams, pca,
 };
 pub use kratos_model::{
     self as model, AutodiffBackend, Backend, DefaultBackend, EarlyStoppingConfig, EpochRecord,
-    LossKind, ModelError, TrainedModel, TrainingConfig, TrainingHistory,
+    LossKind, ModelError, TrainedModel, TrainingConfig, TrainingHistory, ValidTrainingConfig,
 };
 pub use kratos_sim as sim;
 pub use kratos_sim::{SimError, Simulation, SimulationParams};
 pub use pipeline::{Pipeline, TrainedPipeline};
-pub use three_step::{ThreeStepParams, pca, three_step_panel};
+pub use progress::{NoProgress, Progress};
 
 /// Any error of the kratos crates.
 #[derive(Debug, thiserror::Error)]
@@ -113,15 +124,33 @@ pub enum Error {
     /// Simulating data failed.
     #[error(transparent)]
     Sim(#[from] SimError),
-    /// The pipeline was configured wrongly.
-    #[error("{0}")]
-    Pipeline(String),
+    /// The pipeline was asked to train without data.
+    #[error("no data set: call .dataset(...) before .train()")]
+    NoData,
+    /// A parameter of the pipeline or the analysis is out of range.
+    #[error("invalid parameter `{name}`: {problem}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A panel has no ranking for one of the data's classes.
+    #[error(
+        "the panel has no ranking for class `{class}` of the data (its classes: {panel_classes})"
+    )]
+    PanelClassMissing {
+        /// The data's class.
+        class: String,
+        /// The panel's classes, comma-separated.
+        panel_classes: String,
+    },
 }
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The README's examples, compiled as doc tests.
+/// The README's examples, compiled and run as doc tests.
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

@@ -1,31 +1,43 @@
 use kratos_data::{Dataset, TrainTestSplit, preprocess, stratified_split};
 use kratos_explain::{
-    CwExplainer, Explainer, GenePanel, PanelOptions, Preprocessing, Preset, PresetRun,
-    explain_pair, explain_panel,
+    CwExplainer, Explainer, GenePanel, PanelOptions, PanelRun, Preprocessing, Preset,
+    ValidPanelOptions, ValidPreset, explain_ensemble, explain_pair,
 };
-use kratos_metrics::{PanelEvaluation, PanelEvaluationParams};
+use kratos_metrics::{PanelEvaluation, ValidPanelEvaluationParams};
 use kratos_model::{
     AutodiffBackend, DefaultBackend, EpochRecord, TrainedModel, TrainingConfig, TrainingHistory,
     fit_cells_with_progress,
 };
 
-use crate::evaluation::{EmbeddingQuality, evaluate_panel_with_progress};
+use crate::evaluation::{EmbeddingQuality, evaluate_panel};
 use crate::{Error, Result};
 
-type ProgressFn<'a> = Box<dyn FnMut(&EpochRecord) + 'a>;
+type ProgressFn<'a> = Box<dyn FnMut(usize, &EpochRecord) + 'a>;
 
-/// Builder of a kratos run: data, preprocessing, training parameters, split;
-/// [`Pipeline::train`] gives a [`TrainedPipeline`] that explains, embeds and evaluates.
+/// Builder of a kratos run: data, a [`Preset`] (preprocessing, training, ensemble, panel
+/// options), split; [`Pipeline::train`] trains the preset's models once and gives a
+/// [`TrainedPipeline`] that makes the panel, explains with any [`Explainer`], embeds and
+/// evaluates.
 ///
-/// Defaults are the paper's: values as given (min-max scaled on the training cells inside the
-/// model), 70/30 stratified split, 100 epochs, learning rate 1e-3, seed 7. The `kratos`
-/// command uses [`Preprocessing::Log1pIfCounts`] (the default of [`Preset::default`]).
+/// [`Pipeline::new`] is the kratos default ([`Preset::default`]: log1p for counts, an ensemble
+/// of three models sharing 100 epochs, CW in input units ranked with the expression change and
+/// re-ranked for less redundancy); [`Pipeline::paper`] is the published method
+/// ([`Preset::paper`]). Both split the cells 70/30, stratified and seeded (seed 7).
+///
+/// ```
+/// use kratos::{Pipeline, SimulationParams};
+/// let cells = SimulationParams::clean().seed(3).check()?.simulate()?.dataset;
+/// let trained = Pipeline::new().dataset(cells).epochs(30).seed(3).train()?;
+/// assert_eq!(trained.models().len(), 3); // the default panel's ensemble
+/// let panel = trained.panel()?;
+/// assert_eq!(panel.method(), "kratos");
+/// # Ok::<(), kratos::Error>(())
+/// ```
 pub struct Pipeline<'a, B: AutodiffBackend = DefaultBackend> {
     dataset: Option<Dataset>,
-    config: TrainingConfig,
+    preset: Preset,
+    seed: Option<u64>,
     test_fraction: f64,
-    preprocessing: Preprocessing,
-    panel_options: Option<PanelOptions>,
     device: B::Device,
     progress: Option<ProgressFn<'a>>,
 }
@@ -37,47 +49,60 @@ impl Default for Pipeline<'_, DefaultBackend> {
 }
 
 impl Pipeline<'_, DefaultBackend> {
-    /// A pipeline on the default CPU backend with the paper's settings.
+    /// The kratos default ([`Preset::default`]) on the CPU backend.
     pub fn new() -> Self {
-        Self::on_device(Default::default())
+        Self::with_preset(Preset::default())
+    }
+
+    /// The published method ([`Preset::paper`]) on the CPU backend: one model trained on the
+    /// values as given, CW with the paper's parameters.
+    pub fn paper() -> Self {
+        Self::with_preset(Preset::paper())
+    }
+
+    /// Any preset on the CPU backend.
+    pub fn with_preset(preset: Preset) -> Self {
+        Self::on_device(preset, Default::default())
     }
 }
 
 impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
-    /// A pipeline on another Burn backend and device.
-    pub fn on_device(device: B::Device) -> Self {
+    /// A pipeline of `preset` on another Burn backend and device.
+    pub fn on_device(preset: Preset, device: B::Device) -> Self {
         Pipeline {
             dataset: None,
-            config: TrainingConfig::new(),
+            preset,
+            seed: None,
             test_fraction: 0.3,
-            preprocessing: Preprocessing::AsIs,
-            panel_options: None,
             device,
             progress: None,
         }
     }
 
-    /// The labelled cells x genes data (raw values; min-max scaling is part of the model).
+    /// The labelled cells x genes data (raw values; the preprocessing and min-max scaling are
+    /// part of the pipeline).
     pub fn dataset(mut self, dataset: Dataset) -> Self {
         self.dataset = Some(dataset);
         self
     }
 
-    /// Training epochs (default 100).
+    /// Training epochs (default 100; an ensemble that shares its epochs splits them).
     pub fn epochs(mut self, epochs: usize) -> Self {
-        self.config.epochs = epochs;
+        self.preset.training.epochs = epochs;
         self
     }
 
     /// Adam learning rate (default 1e-3).
     pub fn learning_rate(mut self, learning_rate: f64) -> Self {
-        self.config.learning_rate = learning_rate;
+        self.preset.training.learning_rate = learning_rate;
         self
     }
 
-    /// Seed of the split, the weights, the batch order and the explainers (default 7).
+    /// Seed of the split, the weights, the batch order, the cells explained and stochastic
+    /// explainers (default 7). It wins over the seeds of [`Pipeline::training`] and
+    /// [`Pipeline::panel_options`], whatever the order of the calls.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.config.seed = seed;
+        self.seed = Some(seed);
         self
     }
 
@@ -87,127 +112,158 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
         self
     }
 
-    /// A transform applied before the model's min-max scaling (default
-    /// [`Preprocessing::AsIs`], the paper). The decision of
+    /// The transform applied before the model's min-max scaling; the decision of
     /// [`Preprocessing::Log1pIfCounts`] is made on the training cells and applied to all.
     pub fn preprocessing(mut self, preprocessing: Preprocessing) -> Self {
-        self.preprocessing = preprocessing;
+        self.preset.preprocessing = preprocessing;
         self
     }
 
-    /// Replaces the whole training configuration (including its seed).
-    pub fn training_config(mut self, config: TrainingConfig) -> Self {
-        self.config = config;
+    /// Replaces the whole training configuration (its seed is the first model's).
+    pub fn training(mut self, config: TrainingConfig) -> Self {
+        self.preset.training = config;
         self
     }
 
-    /// Options of [`TrainedPipeline::explain`] (which cells, aggregation); by default
-    /// [`PanelOptions::default`] with the pipeline's seed.
+    /// Models of the ensemble (default: the preset's; 3 for the kratos default, 1 for the
+    /// paper's).
+    pub fn ensemble_size(mut self, members: usize) -> Self {
+        self.preset.ensemble_size = members;
+        self
+    }
+
+    /// Which cells are explained and how their attributions are combined, for the panel and
+    /// for [`TrainedPipeline::explain`].
     pub fn panel_options(mut self, options: PanelOptions) -> Self {
-        self.panel_options = Some(options);
+        self.preset.panel_options = options;
         self
     }
 
-    /// Called after every training epoch (e.g. to draw a progress bar).
-    pub fn on_epoch(mut self, progress: impl FnMut(&EpochRecord) + 'a) -> Self {
+    /// Replaces the whole preset.
+    pub fn preset(mut self, preset: Preset) -> Self {
+        self.preset = preset;
+        self
+    }
+
+    /// Called after every training epoch with the member's index (0-based) and the epoch's
+    /// record, e.g. to draw a progress bar over [`Pipeline::total_epochs`].
+    pub fn on_epoch(mut self, progress: impl FnMut(usize, &EpochRecord) + 'a) -> Self {
         self.progress = Some(Box::new(progress));
         self
     }
 
-    /// Splits the data (stratified, seeded), applies the preprocessing, trains the classifier
-    /// on the training cells and returns the trained pipeline.
+    /// The epochs all members train together (at most; early stopping may end them sooner).
+    pub fn total_epochs(&self) -> usize {
+        (0..self.preset.ensemble_size.max(1))
+            .map(|k| self.preset.member_training(k).epochs)
+            .sum()
+    }
+
+    /// Splits the data (stratified, seeded), applies the preprocessing, trains every model of
+    /// the preset's ensemble on the training cells and returns the trained pipeline.
     pub fn train(mut self) -> Result<TrainedPipeline<B>> {
-        let dataset = self.dataset.take().ok_or_else(|| {
-            Error::Pipeline("no data set: call .dataset(...) before .train()".into())
-        })?;
+        let dataset = self.dataset.take().ok_or(Error::NoData)?;
         if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
-            return Err(Error::Pipeline(format!(
-                "test_fraction must lie in (0, 1), got {}",
-                self.test_fraction
-            )));
+            return Err(Error::InvalidParameter {
+                name: "test_fraction",
+                problem: format!("must lie in (0, 1), got {}", self.test_fraction),
+            });
         }
-        self.config.check()?;
+        let mut preset = self.preset.clone();
+        if let Some(seed) = self.seed {
+            preset = preset.seed(seed);
+        }
+        let preset = preset.check()?;
         let labels = dataset.require_labels()?;
-        let split = stratified_split(labels, self.test_fraction, self.config.seed)?;
-        let log1p = self.preprocessing.applies_to_cells(&dataset, &split.train);
+        let split = stratified_split(labels, self.test_fraction, preset.training.seed)?;
+        let log1p = preset
+            .preprocessing
+            .applies_to_cells(&dataset, &split.train);
         // One copy of the cells: log1p (if it applies) replaces the values in place.
         let mut input = dataset;
         if log1p {
             preprocess::log1p(&mut input)?;
         }
         let mut progress = self.progress.take();
-        let model = fit_cells_with_progress::<B, _>(
-            &input,
-            &split.train,
-            &self.config,
-            &self.device,
-            |r| {
-                if let Some(p) = progress.as_mut() {
-                    p(r)
-                }
-            },
-        )?;
-        let train_accuracy = model.accuracy_on_cells(&input, &split.train)?;
-        let test_accuracy = model.accuracy_on_cells(&input, &split.test)?;
-        let panel_options = self.panel_options.take().unwrap_or(PanelOptions {
-            seed: self.config.seed,
-            ..PanelOptions::default()
-        });
+        let models = (0..preset.ensemble_size)
+            .map(|member| {
+                fit_cells_with_progress::<B, _>(
+                    &input,
+                    &split.train,
+                    &preset.member_training(member),
+                    &self.device,
+                    |r| {
+                        if let Some(p) = progress.as_mut() {
+                            p(member, r)
+                        }
+                    },
+                )
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let train_accuracy = models[0].accuracy_on_cells(&input, &split.train)?;
+        let test_accuracy = models[0].accuracy_on_cells(&input, &split.test)?;
         Ok(TrainedPipeline {
             input,
             log1p,
             split,
-            model,
+            models,
             train_accuracy,
             test_accuracy,
-            panel_options,
-            preprocessing: self.preprocessing,
+            preset,
         })
     }
 }
 
-/// A trained classifier with its data and split: explains, embeds, evaluates and reports
-/// accuracy.
+/// The trained models of a preset with their data and split: makes the preset's panel,
+/// explains with any [`Explainer`], embeds, evaluates and reports accuracy.
+///
+/// Every panel uses all of the ensemble: each model explains its own share of the cells
+/// ([`explain_ensemble`]). Prediction and the embedding use the first model
+/// ([`TrainedPipeline::model`]), which is also the one a run saves.
 pub struct TrainedPipeline<B: AutodiffBackend = DefaultBackend> {
-    /// All cells as the model sees them (log1p applied in place when it applies).
+    /// All cells as the models see them (log1p applied in place when it applies).
     input: Dataset,
     log1p: bool,
     split: TrainTestSplit,
-    model: TrainedModel<B>,
+    models: Vec<TrainedModel<B>>,
     train_accuracy: f64,
     test_accuracy: f64,
-    panel_options: PanelOptions,
-    preprocessing: Preprocessing,
+    preset: ValidPreset,
 }
 
 impl<B: AutodiffBackend> TrainedPipeline<B> {
-    /// The trained model. It expects cells as [`TrainedPipeline::model_input`] holds them
-    /// (after the preprocessing; see [`TrainedPipeline::prepare`]).
+    /// The first model of the ensemble: prediction and embedding. It expects cells as
+    /// [`TrainedPipeline::model_input`] holds them (after the preprocessing; see
+    /// [`TrainedPipeline::prepare`]).
     pub fn model(&self) -> &TrainedModel<B> {
-        &self.model
+        &self.models[0]
     }
 
-    /// All cells (training and test): the same as [`TrainedPipeline::model_input`]. The
-    /// pipeline keeps one copy of the cells, so when log1p applies (see
-    /// [`TrainedPipeline::log1p_applied`]) these are the log1p values, not the raw ones; apply
-    /// `exp(x) − 1` to get the raw values back.
-    pub fn dataset(&self) -> &Dataset {
-        &self.input
+    /// Every model of the ensemble, in the order of [`Preset::member_seeds`].
+    pub fn models(&self) -> &[TrainedModel<B>] {
+        &self.models
     }
 
-    /// All cells as the model sees them: after log1p if it was applied, else as given.
+    /// The checked preset the pipeline was trained with.
+    pub fn preset(&self) -> &ValidPreset {
+        &self.preset
+    }
+
+    /// All cells (training and test) as the models see them: after log1p if it was applied
+    /// (see [`TrainedPipeline::log1p_applied`]; `exp(x) − 1` gives the raw values back), else
+    /// as given.
     pub fn model_input(&self) -> &Dataset {
         &self.input
     }
 
-    /// The train/test split (cell indices into [`TrainedPipeline::dataset`]).
+    /// The train/test split (cell indices into [`TrainedPipeline::model_input`]).
     pub fn split(&self) -> &TrainTestSplit {
         &self.split
     }
 
     /// The preprocessing that was asked for.
     pub fn preprocessing(&self) -> Preprocessing {
-        self.preprocessing
+        self.preset.preprocessing
     }
 
     /// Whether log1p was applied before scaling.
@@ -216,49 +272,60 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     }
 
     /// Applies the pipeline's preprocessing to other cells (raw values of the model's genes),
-    /// ready for the model's `predict` and `embedding`.
+    /// ready for the models' `predict` and `embedding`.
     pub fn prepare(&self, data: &Dataset) -> Result<Dataset> {
         let mut d = data.clone();
-        if self.log1p_applied() {
+        if self.log1p {
             preprocess::log1p(&mut d)?;
         }
         Ok(d)
     }
 
-    /// Accuracy on the training cells.
+    /// Accuracy of the first model on the training cells.
     pub fn train_accuracy(&self) -> f64 {
         self.train_accuracy
     }
 
-    /// Accuracy on the held-out test cells.
+    /// Accuracy of the first model on the held-out test cells.
     pub fn test_accuracy(&self) -> f64 {
         self.test_accuracy
     }
 
-    /// Loss and accuracy of every training epoch.
+    /// Loss and accuracy of every training epoch of the first model.
     pub fn history(&self) -> &TrainingHistory {
-        self.model.history()
+        self.models[0].history()
     }
 
-    /// The options used by [`TrainedPipeline::explain`].
-    pub fn panel_options(&self) -> &PanelOptions {
-        &self.panel_options
+    /// The options of every panel (which cells, aggregation).
+    pub fn panel_options(&self) -> &ValidPanelOptions {
+        self.preset.panel_options()
     }
 
-    /// Replaces the options used by [`TrainedPipeline::explain`] (which cells, aggregation).
-    pub fn with_panel_options(mut self, options: PanelOptions) -> Self {
-        self.panel_options = options;
-        self
+    /// The preset's panel with what it was made of (the ensemble's CW panel, the member panels,
+    /// the statistics it combined), explaining every labelled cell as the paper does.
+    pub fn panel_run(&self) -> Result<PanelRun> {
+        Ok(self.preset.panel_from_models(
+            &self.models,
+            &self.input,
+            &self.split.train,
+            self.log1p,
+        )?)
+    }
+
+    /// The preset's marker panel of every class: the kratos default panel for
+    /// [`Pipeline::new`], the paper's CW panel for [`Pipeline::paper`].
+    pub fn panel(&self) -> Result<GenePanel> {
+        Ok(self.panel_run()?.into_panel())
     }
 
     /// The marker panel of every class according to `explainer`, over the correctly classified
-    /// cells of all cells (as the paper does).
+    /// cells of all cells (as the paper does), each model of the ensemble explaining its share.
     pub fn explain<E: Explainer<B>>(&self, explainer: E) -> Result<GenePanel> {
-        Ok(explain_panel(
+        Ok(explain_ensemble(
             &explainer,
-            &self.model,
-            self.model_input(),
-            &self.panel_options,
+            &self.models,
+            &self.input,
+            self.panel_options(),
         )?)
     }
 
@@ -267,11 +334,11 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         explainers
             .iter()
             .map(|e| {
-                Ok(explain_panel(
+                Ok(explain_ensemble(
                     *e,
-                    &self.model,
-                    self.model_input(),
-                    &self.panel_options,
+                    &self.models,
+                    &self.input,
+                    self.panel_options(),
                 )?)
             })
             .collect()
@@ -282,18 +349,18 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     pub fn explain_pair(&self, class: &str, versus: &str) -> Result<GenePanel> {
         Ok(explain_pair(
             &CwExplainer::one_vs_one(),
-            &self.model,
-            self.model_input(),
+            &self.models,
+            &self.input,
             class,
             versus,
-            &self.panel_options,
+            self.panel_options(),
         )?)
     }
 
     /// One-vs-one CW for every ordered pair of classes, as one panel (method `cw-ovo`) whose
     /// classes are named `"A vs B"`. `on_pair` is called after each pair (for progress).
     pub fn explain_all_pairs(&self, mut on_pair: impl FnMut(usize, usize)) -> Result<GenePanel> {
-        let names = self.model.class_names().to_vec();
+        let names = self.model().class_names().to_vec();
         let total = names.len() * names.len().saturating_sub(1);
         let (mut classes, mut scores, mut counts) = (Vec::new(), Vec::new(), Vec::new());
         for a in &names {
@@ -307,78 +374,41 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         }
         Ok(GenePanel::from_scores(
             "cw-ovo",
-            self.model.gene_names().to_vec(),
+            self.model().gene_names().to_vec(),
             classes,
             scores,
             counts,
         )?)
     }
 
-    /// The 64-d embedding (row-major `cells x embedding size`) of all cells.
+    /// The embedding (row-major `cells x embedding size`) of all cells by the first model.
     pub fn embedding(&self) -> Result<Vec<f32>> {
-        Ok(self.model.embedding(self.model_input())?)
+        Ok(self.model().embedding(&self.input)?)
     }
 
-    /// ARI and AMI of k-means (K = number of classes, seeded) on the embedding of all cells
-    /// against the true labels, and the silhouette of the true labels in the embedding.
+    /// How well the embedding separates the labelled classes ([`EmbeddingQuality::of`],
+    /// k-means seeded with `seed`).
     pub fn embedding_quality(&self, seed: u64) -> Result<EmbeddingQuality> {
         let embedding = self.embedding()?;
         let labels = self.input.require_labels()?;
         EmbeddingQuality::of(
             &embedding,
             self.input.n_cells(),
-            self.model.embedding_size(),
+            self.model().embedding_size(),
             labels,
             seed,
         )
     }
 
     /// The paper's SVM top-k protocol (and PCC redundancy) for `panel` on all cells as the
-    /// model sees them ([`TrainedPipeline::model_input`], as `kratos reproduce` evaluates).
-    /// The panel's classes are matched to the data's by name.
+    /// models see them ([`TrainedPipeline::model_input`]). The panel's classes are matched to
+    /// the data's by name.
     pub fn evaluate(
         &self,
         panel: &GenePanel,
-        params: &PanelEvaluationParams,
+        params: &ValidPanelEvaluationParams,
     ) -> Result<PanelEvaluation> {
-        evaluate_panel_with_progress(&self.input, panel, params, |_, _| {})
-    }
-
-    /// Runs a [`Preset`] (e.g. [`Preset::default`], the `kratos` panel) on this pipeline's
-    /// training cells, explaining all cells. The preset trains its own models, except that
-    /// the pipeline's model serves as the first one when the preset's first training
-    /// configuration ([`Preset::member_training`]) is the pipeline's: the same cells and
-    /// configuration would train the same model. (The default preset's members share the
-    /// epochs, [`Preset::split_epochs`], so they are never the pipeline's model.)
-    ///
-    /// With the pipeline's own preprocessing (the usual case) the preset runs on the cells the
-    /// pipeline holds, without a copy. A preset with another preprocessing needs the raw values:
-    /// that works when the pipeline left the cells as given, and is an error when the pipeline
-    /// applied log1p.
-    pub fn run_preset(&self, preset: &Preset) -> Result<PresetRun<B>> {
-        let device = self.model.device();
-        if preset.preprocessing == self.preprocessing {
-            // Same setting, same training cells: the preset would decide as the pipeline did,
-            // and the pipeline's model is its first member when the configurations agree.
-            return Ok(preset.run_prepared_with_model::<B>(
-                &self.input,
-                &self.split.train,
-                self.log1p,
-                &self.model,
-                device,
-            )?);
-        }
-        if self.log1p {
-            return Err(Error::Pipeline(format!(
-                "the preset's preprocessing ({:?}) differs from the pipeline's ({:?}), which has \
-                 already replaced the cells by their log1p: give the preset the pipeline's \
-                 preprocessing (`preset.with_preprocessing(...)`) or train the pipeline with \
-                 the preset's",
-                preset.preprocessing, self.preprocessing
-            )));
-        }
-        let train = self.input.select_cells(&self.split.train);
-        Ok(preset.run::<B>(&train, &self.input, device)?)
+        evaluate_panel(&self.input, panel, params, |_, _| {})
     }
 }
 
@@ -409,45 +439,38 @@ mod tests {
             .unwrap()
     }
 
-    /// `run_preset` reuses the pipeline's model as the preset's first member when the
-    /// training settings agree, and the panel is the one of a run that trains it afresh.
     #[test]
-    fn run_preset_reuses_the_pipeline_model_without_changing_the_panel() {
+    fn the_seed_wins_over_the_seeds_of_the_parts_whatever_the_order() {
         let trained = Pipeline::new()
             .dataset(two_types())
-            .epochs(20)
-            .learning_rate(1e-2)
-            .seed(7)
+            .seed(5)
+            .training(TrainingConfig::new().with_epochs(6).with_seed(1))
+            .panel_options(PanelOptions::new().seed(2))
             .train()
             .unwrap();
-        // Members that train all the epochs (the default shares them, so its members differ
-        // from the pipeline's model: checked at the end).
-        let preset = Preset::default()
-            .with_preprocessing(trained.preprocessing())
-            .with_training(trained.model().config().clone())
-            .with_split_epochs(false)
-            .with_seed(7);
-        let reused = trained.run_preset(&preset).unwrap();
-        assert_eq!(reused.description().first_model_reused, Some(true));
-        let fresh = preset
-            .run_prepared::<DefaultBackend>(
-                &trained.input,
-                &trained.split.train,
-                trained.log1p,
-                trained.model.device(),
-            )
-            .unwrap();
-        assert_eq!(fresh.description().first_model_reused, Some(false));
-        assert_eq!(reused.panel(), fresh.panel());
+        assert_eq!(trained.preset().training.seed, 5);
+        assert_eq!(trained.panel_options().seed, 5);
+        assert_eq!(trained.models()[0].config().seed, 5);
+        assert_eq!(trained.models()[0].config().epochs, 2);
+    }
 
-        // Another seed means another first model: trained, not reused.
-        let other = trained.run_preset(&preset.clone().with_seed(8)).unwrap();
-        assert_eq!(other.description().first_model_reused, Some(false));
-        // So do members that train ⌈20 / 3⌉ = 7 epochs.
-        let shared = trained
-            .run_preset(&preset.clone().with_split_epochs(true))
+    #[test]
+    fn configuration_errors_name_what_to_fix() {
+        let e = Pipeline::new().train().err().unwrap();
+        assert!(matches!(e, Error::NoData), "{e}");
+        let e = Pipeline::new()
+            .dataset(two_types())
+            .test_fraction(1.0)
+            .train()
+            .err()
             .unwrap();
-        assert_eq!(shared.description().first_model_reused, Some(false));
-        assert_eq!(shared.models()[0].config().epochs, 7);
+        assert!(e.to_string().contains("test_fraction"), "{e}");
+        let e = Pipeline::new()
+            .dataset(two_types())
+            .ensemble_size(0)
+            .train()
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("ensemble_size"), "{e}");
     }
 }

@@ -1,24 +1,23 @@
-//! `kratos reproduce --quick` end to end on the shared data folder (`KRATOS_DATA`; the test
-//! skips with a message when it is unset): the report, its tables, plots and JSON, and the
-//! bars that must hold in it (the default keeps noise out of the simulation top-20 lists; the
-//! embedding beats PCA of the input).
+//! `kratos reproduce --quick` end to end on the shared data folder (`KRATOS_DATA`): the report,
+//! its tables, plots and JSON. (The claims the tables support are tested on the typed results
+//! in kratos-bench.)
 
 use std::path::PathBuf;
 use std::process::Command;
 
-fn data_dir() -> Option<PathBuf> {
-    match std::env::var_os("KRATOS_DATA") {
-        Some(d) => Some(PathBuf::from(d)),
-        None => {
-            eprintln!("skipped: KRATOS_DATA is not set (the shared data folder)");
-            None
-        }
-    }
+/// The shared data folder; the test is `#[ignore = "needs KRATOS_DATA"]`, so reaching this
+/// without it set is a mistake to report, not a pass.
+fn data_dir() -> PathBuf {
+    PathBuf::from(
+        std::env::var_os("KRATOS_DATA")
+            .expect("KRATOS_DATA must name the shared data folder (this test needs it)"),
+    )
 }
 
 #[test]
+#[ignore = "needs KRATOS_DATA"]
 fn quick_reproduction_writes_the_tables_plots_and_json() {
-    let Some(data) = data_dir() else { return };
+    let data = data_dir();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("repro");
     let o = Command::new(env!("CARGO_BIN_EXE_kratos"))
@@ -69,57 +68,19 @@ fn quick_reproduction_writes_the_tables_plots_and_json() {
     ] {
         assert!(methods.contains(&m), "no row for {m}: {methods:?}");
     }
-    let noise = |m: &str| -> u64 {
-        let row = rows.iter().find(|r| r["method"] == m).unwrap();
-        row["counts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c[2].as_u64().unwrap())
-            .sum()
-    };
-    assert!(
-        noise("kratos") <= 5,
-        "default: {} noise genes",
-        noise("kratos")
-    );
-    assert!(noise("kratos") < noise("cw"));
-    // Table 2: the kratos embedding separates pbmc68k_reduced's types better than PCA-64.
+    // Table 2 and the curves of pbmc68k_reduced, with the k-means inertia of each embedding.
     let real = json["real"].as_array().unwrap();
     let pbmc = real
         .iter()
         .find(|r| r["key"] == "pbmc68k_reduced (bulk_labels)")
         .expect("pbmc68k_reduced in the quick run");
-    assert!(pbmc["embedding"]["ari"].as_f64().unwrap() > pbmc["pca64"]["ari"].as_f64().unwrap());
+    assert!(pbmc["embedding"]["kmeans_inertia"].as_f64().unwrap() > 0.0);
     let curves = pbmc["curves"].as_array().unwrap();
     assert_eq!(curves.len(), methods.len());
     assert!(methods.contains(&"kratos-without-mrmr"));
     assert!(methods.contains(&"wilcoxon+mrmr"));
-    for c in curves {
-        for v in c["evaluation"]["mean_auroc"].as_array().unwrap() {
-            let v = v.as_f64().unwrap();
-            assert!((0.0..=1.0).contains(&v), "AUROC {v}");
-        }
-    }
-    // Issue #10's CI check: the default panel is not less discriminative than Wilcoxon's at
-    // the top 5% of genes on pbmc68k_reduced (quick grid, n_iter 2, 250 cells) beyond 0.01.
-    let at5 = |m: &str| -> f64 {
-        let c = curves.iter().find(|c| c["method"] == m).unwrap();
-        let e = &c["evaluation"];
-        let i = e["percents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .position(|p| p.as_f64() == Some(5.0))
-            .unwrap();
-        e["mean_auroc"][i].as_f64().unwrap()
-    };
-    assert!(
-        at5("kratos") >= at5("wilcoxon") - 0.01,
-        "kratos {} vs wilcoxon {} at top 5%",
-        at5("kratos"),
-        at5("wilcoxon")
-    );
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+    assert!(json["command"].as_str().unwrap().contains("reproduce"));
     // Pixel maps on digits, both directions of each pair.
     assert_eq!(json["pixel_maps"].as_array().unwrap().len(), 4);
 }

@@ -1,6 +1,7 @@
-//! Every input problem the readers report, each on a small fixture (`tests/fixtures/`) or a
-//! file built here; every message must name the file and, where there is one, the line and
-//! column.
+//! Every input problem the readers report, each on a small fixture of the workspace's
+//! `tests/fixtures/` (`bad/`: refused, `good/`: accepted; the same files the CLI's hostile-input
+//! test runs `kratos` on) or a file built here; every message must name the file and, where there
+//! is one, the line and column.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,14 +11,23 @@ use kratos_data::read::{
     ReadOptions, read_10x, read_csv, read_label_table, read_labels, read_path,
 };
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+/// The workspace's shared fixtures, `tests/fixtures/`.
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// An input that must be refused (`tests/fixtures/bad/`).
+fn bad(name: &str) -> PathBuf {
+    fixtures().join("bad").join(name)
+}
+
+/// An input that must be accepted (`tests/fixtures/good/`).
+fn good(name: &str) -> PathBuf {
+    fixtures().join("good").join(name)
 }
 
 fn read_err(name: &str, opts: &ReadOptions) -> (DataError, String) {
-    let e = read_csv(fixture(name), opts).unwrap_err();
+    let e = read_csv(bad(name), opts).unwrap_err();
     let text = e.to_string();
     assert!(text.contains(name), "message must name the file: {text}");
     (e, text)
@@ -32,7 +42,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 #[test]
 fn crlf_bom_and_quoted_names_read_correctly() {
     let ds = read_csv(
-        fixture("crlf_bom.csv"),
+        good("crlf_bom.csv"),
         &ReadOptions::new().labels_from_cell_ids(true),
     )
     .unwrap();
@@ -45,7 +55,7 @@ fn crlf_bom_and_quoted_names_read_correctly() {
 #[test]
 fn genes_as_rows_with_transpose() {
     let ds = read_csv(
-        fixture("genes_as_rows.tsv"),
+        good("genes_as_rows.tsv"),
         &ReadOptions::new().transpose(true),
     )
     .unwrap();
@@ -56,20 +66,20 @@ fn genes_as_rows_with_transpose() {
 
 #[test]
 fn ragged_row() {
-    let (e, text) = read_err("ragged.csv", &ReadOptions::new());
+    let (e, text) = read_err("ragged_row.csv", &ReadOptions::new());
     assert!(
         matches!(
             e,
             DataError::Ragged {
-                line: 3,
-                expected: 3,
-                found: 2,
+                line: 5,
+                expected: 6,
+                found: 7,
                 ..
             }
         ),
         "{e:?}"
     );
-    assert!(text.contains(":3:"), "{text}");
+    assert!(text.contains(":5:"), "{text}");
 }
 
 #[test]
@@ -79,27 +89,27 @@ fn non_numeric_value() {
         matches!(
             e,
             DataError::BadValue {
-                line: 3,
-                column: 3,
+                line: 4,
+                column: 2,
                 ..
             }
         ),
         "{e:?}"
     );
     assert!(
-        text.contains("(g2)") && text.contains("`abc` is not a number"),
+        text.contains("(gene0)") && text.contains("`abc` is not a number"),
         "{text}"
     );
 }
 
 #[test]
 fn nan_and_infinite_values() {
-    let (e, text) = read_err("nan.csv", &ReadOptions::new());
+    let (e, text) = read_err("nan_value.csv", &ReadOptions::new());
     assert!(
         matches!(
             e,
             DataError::BadValue {
-                line: 2,
+                line: 6,
                 column: 3,
                 ..
             }
@@ -107,13 +117,13 @@ fn nan_and_infinite_values() {
         "{e:?}"
     );
     assert!(text.contains("NaN"), "{text}");
-    let (e, text) = read_err("inf.csv", &ReadOptions::new());
+    let (e, text) = read_err("inf_value.csv", &ReadOptions::new());
     assert!(
         matches!(
             e,
             DataError::BadValue {
-                line: 3,
-                column: 2,
+                line: 7,
+                column: 4,
                 ..
             }
         ),
@@ -124,7 +134,7 @@ fn nan_and_infinite_values() {
 
 #[test]
 fn negative_values_only_fail_when_counts_are_expected() {
-    assert!(read_csv(fixture("negative.csv"), &ReadOptions::new()).is_ok());
+    assert!(read_csv(bad("negative.csv"), &ReadOptions::new()).is_ok());
     let (e, text) = read_err("negative.csv", &ReadOptions::new().expect_counts(true));
     assert!(
         matches!(
@@ -154,7 +164,7 @@ fn duplicate_gene_names() {
         "{e:?}"
     );
     assert!(
-        text.contains("`g1`") && text.contains("column 2") && text.contains("column 4"),
+        text.contains("`gene1`") && text.contains("column 3") && text.contains("column 5"),
         "{text}"
     );
     // transposed: genes are rows
@@ -184,7 +194,7 @@ fn duplicate_cell_ids() {
         "{e:?}"
     );
     assert!(
-        text.contains("`c1`") && text.contains("line 2") && text.contains("line 4"),
+        text.contains("`c3_A`") && text.contains("line 5") && text.contains("line 6"),
         "{text}"
     );
 }
@@ -206,8 +216,8 @@ fn invalid_utf8() {
         matches!(
             e,
             DataError::BadValue {
-                line: 3,
-                column: 1,
+                line: 1,
+                column: 4,
                 ..
             }
         ),
@@ -258,18 +268,19 @@ fn truncated_and_corrupt_gzip() {
 #[test]
 fn labels_matched_by_id_in_any_order() {
     let ds = read_csv(
-        fixture("three_cells.csv"),
-        &ReadOptions::new().label_file(fixture("labels_shuffled.csv")),
+        good("three_cells.csv"),
+        &ReadOptions::new().label_file(good("labels_shuffled.csv")),
     )
     .unwrap();
     let l = ds.labels().unwrap();
     assert_eq!((l.name_of(0), l.name_of(1), l.name_of(2)), ("T", "B", "T"));
 }
 
+/// Reads `bad/plain.csv` (cells `c0` to `c11`, no labels in the ids) with a bad label file.
 fn label_err(labels: &str) -> (DataError, String) {
     let e = read_csv(
-        fixture("three_cells.csv"),
-        &ReadOptions::new().label_file(fixture(labels)),
+        bad("plain.csv"),
+        &ReadOptions::new().label_file(bad(labels)),
     )
     .unwrap_err();
     let text = e.to_string();
@@ -282,24 +293,24 @@ fn label_err(labels: &str) -> (DataError, String) {
 
 #[test]
 fn labels_naming_cells_not_in_the_matrix() {
-    let (e, text) = label_err("labels_unknown_cell.tsv");
+    let (e, text) = label_err("labels_unknown_cells.tsv");
     assert!(matches!(e, DataError::LabelMismatch { .. }), "{e:?}");
     assert!(
-        text.contains("line 5") && text.contains("`c9` is not in the data"),
+        text.contains("line 14") && text.contains("`c99` is not in the data"),
         "{text}"
     );
 }
 
 #[test]
 fn cells_without_a_label() {
-    let (e, text) = label_err("labels_missing_cell.tsv");
+    let (e, text) = label_err("labels_missing_cells.tsv");
     assert!(matches!(e, DataError::LabelMismatch { .. }), "{e:?}");
-    assert!(text.contains("`c2` (data row 2) has no label"), "{text}");
+    assert!(text.contains("`c9` (data row 10) has no label"), "{text}");
 }
 
 #[test]
 fn duplicate_cell_ids_in_label_file() {
-    let (e, text) = label_err("labels_duplicate_cell.tsv");
+    let (e, text) = label_err("labels_duplicate_cells.tsv");
     assert!(
         matches!(
             e,
@@ -343,7 +354,7 @@ fn label_file_problems() {
 #[test]
 fn bad_cell_ids_for_labels_name_the_data_file() {
     let e = read_csv(
-        fixture("three_cells.csv"),
+        good("three_cells.csv"),
         &ReadOptions::new().labels_from_cell_ids(true),
     )
     .unwrap_err();
@@ -357,7 +368,7 @@ fn bad_cell_ids_for_labels_name_the_data_file() {
 
 #[test]
 fn tenx_folder_missing_a_file() {
-    let e = read_10x(fixture("tenx_missing_barcodes"), &ReadOptions::new()).unwrap_err();
+    let e = read_10x(bad("tenx_missing_barcodes"), &ReadOptions::new()).unwrap_err();
     assert!(matches!(e, DataError::MissingFile { .. }), "{e:?}");
     let text = e.to_string();
     assert!(
@@ -463,30 +474,22 @@ fn tenx_folder_reads_and_reports_matrix_problems() {
 
 #[test]
 fn conflicting_options_are_refused() {
-    let e = read_csv(
-        fixture("three_cells.csv"),
-        &ReadOptions::new().label_key("x"),
-    )
-    .unwrap_err();
+    let e = read_csv(good("three_cells.csv"), &ReadOptions::new().label_key("x")).unwrap_err();
     assert!(matches!(e, DataError::Invalid(_)), "{e:?}");
-    let e = read_csv(
-        fixture("three_cells.csv"),
-        &ReadOptions::new().genes(["nope"]),
-    )
-    .unwrap_err();
+    let e = read_csv(good("three_cells.csv"), &ReadOptions::new().genes(["nope"])).unwrap_err();
     assert!(e.to_string().contains("`nope`"), "{e}");
 }
 
 #[test]
 fn missing_files_are_io_errors() {
-    let e = read_path(fixture("no_such_file.csv"), &ReadOptions::new()).unwrap_err();
+    let e = read_path(bad("no_such_file.csv"), &ReadOptions::new()).unwrap_err();
     assert!(matches!(e, DataError::Io { .. }), "{e:?}");
     assert!(e.to_string().contains("no_such_file.csv"), "{e}");
-    let e = kratos_data::read::read_h5ad(fixture("no_such.h5ad"), &ReadOptions::new()).unwrap_err();
+    let e = kratos_data::read::read_h5ad(bad("no_such.h5ad"), &ReadOptions::new()).unwrap_err();
     assert!(matches!(e, DataError::Io { .. }), "{e:?}");
     let e = read_csv(
-        fixture("three_cells.csv"),
-        &ReadOptions::new().label_file(fixture("no_labels_here.tsv")),
+        good("three_cells.csv"),
+        &ReadOptions::new().label_file(bad("no_labels_here.tsv")),
     )
     .unwrap_err();
     assert!(e.to_string().contains("no_labels_here.tsv"), "{e}");

@@ -1,8 +1,5 @@
-use burn::tensor::{Tensor, TensorData};
-use kratos_model::{
-    AutodiffBackend, Backend, Classifier, MatrixView, TrainedModel, UpperPass, matmul_into,
-    tensor_values,
-};
+use kratos_model::host::{HostNetwork, HostPass, Rows};
+use kratos_model::{AutodiffBackend, TrainedModel};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -17,11 +14,14 @@ use crate::{CellBatch, ExplainError, Explainer, Result};
 /// and only for the cells whose hinge is still positive (a cell that has left its class only
 /// shrinks its perturbation).
 ///
+/// Build one from checked parameters ([`CwParams::check`]):
+///
 /// ```
 /// use kratos_explain::{CwExplainer, CwParams};
 /// let paper = CwExplainer::default(); // λ 100, lr 1e-3, α 0, 500 iterations
-/// let quick = CwExplainer::new(CwParams::new().max_iter(100))?;
+/// let quick: CwExplainer = CwParams::new().max_iter(100).check()?;
 /// let pairs = CwExplainer::one_vs_one();
+/// assert!(CwParams::new().lambda(-1.0).check().is_err());
 /// # Ok::<(), kratos_explain::ExplainError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -30,10 +30,9 @@ pub struct CwExplainer {
 }
 
 impl CwExplainer {
-    /// An explainer with checked parameters.
-    pub fn new(params: CwParams) -> Result<Self> {
-        params.check()?;
-        Ok(CwExplainer { params })
+    /// The explainer of parameters that [`CwParams::check`] accepted.
+    pub(super) fn from_checked(params: CwParams) -> Self {
+        CwExplainer { params }
     }
 
     /// The one-vs-one variant with the paper's other defaults.
@@ -55,7 +54,6 @@ impl CwExplainer {
         batch: &CellBatch<'_>,
     ) -> Result<Vec<f32>> {
         let p = &self.params;
-        p.check()?;
         batch.check(model.n_classes())?;
         let versus = match (p.mode, batch.versus) {
             (CwMode::OneVsOne, None) => {
@@ -71,8 +69,7 @@ impl CwExplainer {
             return Ok(Vec::new());
         }
         Ok(descend(
-            model.inference_network(),
-            model.device(),
+            model.host_network(),
             batch.values,
             (n, g, k),
             batch.classes,
@@ -96,10 +93,9 @@ fn sign(v: f32) -> i8 {
     (v > 0.0) as i8 - (v < 0.0) as i8
 }
 
-/// The CW descent on the plain backend: d ← d − lr·(sign d + λ·∂hinge/∂d) for `p.max_iter`
-/// iterations, from d = `p.initial`. The loop needs only ∂/∂d, which the network's
-/// [`kratos_model::UpperLayers`] (the layers above the first, as plain weights) give without an
-/// autodiff graph or Burn tensors.
+/// The CW descent on the host network: d ← d − lr·(sign d + λ·∂hinge/∂d) for `p.max_iter`
+/// iterations, from d = `p.initial`. The loop needs only ∂/∂d, which the host network's
+/// backward pass gives without an autodiff graph.
 ///
 /// The first layer's pre-activation z = (x + d)·W₁ + b₁ is kept up to date instead of being
 /// recomputed: one step changes it by −lr·(sign d)·W₁ − lr·λ·δ₁·(W₁ᵀW₁), with δ₁ the
@@ -111,9 +107,8 @@ fn sign(v: f32) -> i8 {
 /// that broke the pattern. What is left per iteration is the backward product δ₁·W₁ᵀ for the
 /// cells still in their class (the update of d needs every entry of it).
 #[allow(clippy::too_many_arguments)]
-fn descend<Bk: Backend>(
-    network: &Classifier<Bk>,
-    device: &Bk::Device,
+fn descend(
+    host: &HostNetwork,
     x: &[f32],
     (n, g, k): (usize, usize, usize),
     classes: &[usize],
@@ -121,41 +116,28 @@ fn descend<Bk: Backend>(
     p: &CwParams,
     refresh_every: usize,
 ) -> Vec<f32> {
-    let first = network.first_layer();
-    let width = first.weight.dims()[1];
-    let weight_rows = tensor_values(first.weight.val());
-    let w1 = MatrixView::new(&weight_rows, g, width);
-    // W₁ᵀ stored row-major for the backward product: the GEMM packs its right operand in
-    // panels of consecutive columns, which a transposed view of W₁ would make a strided gather
-    // (7% of CW's time, docs/performance.md round 8).
-    let weight_columns = tensor_values(first.weight.val().transpose());
-    let w1_transposed = MatrixView::new(&weight_columns, width, g);
-    let mut gram = vec![0f32; width * width];
-    matmul_into(w1.transposed(), w1, 0.0, &mut gram);
+    let width = host.width();
+    let weight_rows = host.first_layer_weights();
     let (mut gradient, mut curvature) = (Vec::<f32>::new(), Vec::<f32>::new());
-    let tensor = |values: Vec<f32>, cols: usize| {
-        Tensor::<Bk, 2>::from_data(TensorData::new(values, [n, cols]), device)
-    };
     // d and everything updated per entry live in host memory: each update is one fused loop.
     let mut d = vec![p.initial; n * g];
     let mut z: Vec<f32> = Vec::new();
+    let mut input: Vec<f32> = Vec::new();
     // Sign patterns of d and their products with W₁: slot 0 this iteration's, slot 1 the
     // previous one's, which the update overwrites with the next iteration's (swapped after).
     let mut signs = [vec![0i8; n * g], vec![0i8; n * g]];
     let mut sign_products = [vec![0f32; n * width], vec![0f32; n * width]];
     let mut upstream = Vec::with_capacity(n * k);
     let mut active: Vec<usize> = Vec::with_capacity(n);
-    // The layers above the first as plain weights, and the buffers of their passes: through
-    // Burn these small products cost more than the large one (docs/performance.md round 7).
-    let upper = network.upper_layers();
-    let mut pass = UpperPass::default();
+    let mut pass = HostPass::default();
     let mut first_gradient = Vec::new();
     let mut gradient_row = vec![usize::MAX; n];
     for iteration in 0..p.max_iter {
         let refresh = iteration % refresh_every;
         if refresh == 0 {
-            let input: Vec<f32> = x.iter().zip(&d).map(|(x, d)| x + d).collect();
-            z = tensor_values(first.forward(tensor(input, g)));
+            input.clear();
+            input.extend(x.iter().zip(&d).map(|(x, d)| x + d));
+            host.first_layer_forward(Rows::dense(&input, g), &mut z);
         }
         // This iteration's sign pattern and its product with W₁ are in slot 0 (written by the
         // previous iteration's update); for two iterations after each refresh they are
@@ -167,14 +149,9 @@ fn descend<Bk: Backend>(
                 .zip(&d)
                 .for_each(|(s, &v)| *s = sign(v));
             let values: Vec<f32> = current.iter().map(|&s| s as f32).collect();
-            matmul_into(
-                MatrixView::new(&values, n, g),
-                w1,
-                0.0,
-                &mut sign_products[0],
-            );
+            host.first_layer_product(&values, n, &mut sign_products[0]);
         }
-        upper.forward(&z, n, &mut pass);
+        host.forward_from_first_layer(&z, n, &mut pass);
         let probabilities = pass.probabilities();
         // The hinge max(a_own − a_other + α, 0) of every cell; only cells where it is
         // positive (still in their class, or within α of leaving it) have a gradient, so
@@ -212,20 +189,10 @@ fn descend<Bk: Backend>(
         }
         if !active.is_empty() {
             let m = active.len();
-            upper.first_layer_gradient(&mut pass, &active, &upstream, &mut first_gradient);
-            let first_gradient = MatrixView::new(&first_gradient, m, width);
-            // Into buffers kept across iterations, with the GEMM called directly: through
-            // Burn's matmul the operands were copied and a fresh 13 MB output allocated on every
-            // iteration (a tenth of CW's time, docs/performance.md round 6).
-            gradient.resize(m * g, 0.0);
-            matmul_into(first_gradient, w1_transposed, 0.0, &mut gradient);
+            host.first_layer_gradient(&mut pass, &active, &upstream, &mut first_gradient);
+            host.input_gradient(&first_gradient, m, &mut gradient);
             curvature.resize(m * width, 0.0);
-            matmul_into(
-                first_gradient,
-                MatrixView::new(&gram, width, width),
-                0.0,
-                &mut curvature,
-            );
+            host.times_first_layer_gram(&first_gradient, m, &mut curvature);
         }
         // d ← d − lr (sign d + λ ∂hinge/∂d), z by the same step, and the next iteration's
         // sign pattern written over the previous one (slot 1) with its product with W₁
@@ -255,7 +222,7 @@ fn descend<Bk: Backend>(
                     next,
                     next_product,
                 };
-                step_cell(cell, hinge, lr, p.lambda, &weight_rows);
+                step_cell(cell, hinge, lr, p.lambda, weight_rows);
             });
         signs.swap(0, 1);
         sign_products.swap(0, 1);
@@ -381,28 +348,27 @@ impl<B: AutodiffBackend> Explainer<B> for CwExplainer {
 mod tests {
     use super::*;
     use burn::backend::NdArray;
+    use kratos_model::Classifier;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    type Plain = NdArray<f32>;
-
     /// The textbook loop: x + d through the whole network at every iteration.
     fn reference(
-        network: &Classifier<Plain>,
+        host: &HostNetwork,
         x: &[f32],
         (n, g, k): (usize, usize, usize),
         classes: &[usize],
         p: &CwParams,
     ) -> Vec<f32> {
-        let device = Default::default();
         let mut d = vec![p.initial; n * g];
+        let mut pass = HostPass::default();
+        let all: Vec<usize> = (0..n).collect();
+        let (mut first, mut gradient) = (Vec::new(), Vec::new());
         for _ in 0..p.max_iter {
             let input: Vec<f32> = x.iter().zip(&d).map(|(x, d)| x + d).collect();
-            let pass =
-                network.forward_pass(Tensor::from_data(TensorData::new(input, [n, g]), &device));
-            let probabilities = tensor_values(pass.probabilities.clone());
+            host.forward(Rows::dense(&input, g), &mut pass);
             let mut upstream = vec![0f32; n * k];
-            for (i, row) in probabilities.chunks_exact(k).enumerate() {
+            for (i, row) in pass.probabilities().chunks_exact(k).enumerate() {
                 let own = classes[i];
                 let other = (0..k)
                     .filter(|&c| c != own)
@@ -416,17 +382,10 @@ mod tests {
                     upstream[i * k + other] = -1.0;
                 }
             }
-            let upstream = Tensor::from_data(TensorData::new(upstream, [n, k]), &device);
-            let gradient = tensor_values(network.input_gradient(&pass, upstream, None));
-            for (d, grad) in d.iter_mut().zip(gradient) {
-                let sign = if *d > 0.0 {
-                    1.0
-                } else if *d < 0.0 {
-                    -1.0
-                } else {
-                    0.0
-                };
-                *d -= p.learning_rate * (sign + p.lambda * grad);
+            host.first_layer_gradient(&mut pass, &all, &upstream, &mut first);
+            host.input_gradient(&first, n, &mut gradient);
+            for (d, grad) in d.iter_mut().zip(&gradient) {
+                *d -= p.learning_rate * (sign(*d) as f32 + p.lambda * grad);
             }
         }
         d
@@ -439,28 +398,20 @@ mod tests {
     fn updated_preactivation_gives_the_textbook_perturbations() {
         let (n, g, k) = (40, 60, 3);
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let device = Default::default();
-        let network = Classifier::<Plain>::init(g, &[16, 8], k, &mut rng, &device);
+        let network =
+            Classifier::<NdArray<f32>>::init(g, &[16, 8], k, &mut rng, &Default::default());
+        let host = HostNetwork::new(&network);
         let x: Vec<f32> = (0..n * g).map(|_| rng.random_range(0.0..1.0)).collect();
         let classes: Vec<usize> = (0..n).map(|i| i % k).collect();
         let p = CwParams::new().max_iter(120).lambda(20.0);
-        let want = reference(&network, &x, (n, g, k), &classes, &p);
+        let want = reference(&host, &x, (n, g, k), &classes, &p);
         let moved = want
             .iter()
             .filter(|v| v.abs() > 2.0 * p.learning_rate)
             .count();
         assert!(moved > n * g / 20, "a trivial run: {moved} entries moved");
         for refresh_every in [3, 100, 1000] {
-            let got = descend(
-                &network,
-                &device,
-                &x,
-                (n, g, k),
-                &classes,
-                None,
-                &p,
-                refresh_every,
-            );
+            let got = descend(&host, &x, (n, g, k), &classes, None, &p, refresh_every);
             // A cell sitting on its class boundary can take the other side of the hinge in one
             // iteration because of rounding and then follow another path, so cells are
             // compared one by one and nearly all must agree.

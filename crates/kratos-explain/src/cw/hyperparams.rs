@@ -13,7 +13,8 @@ pub enum CwMode {
     OneVsOne,
 }
 
-/// Parameters of [`super::CwExplainer`] (defaults: the paper's).
+/// Parameters of [`super::CwExplainer`] (defaults: the paper's); [`CwParams::check`] names
+/// the first bad value or gives the explainer.
 ///
 /// Minimise ‖d‖₁ + λ·max(0, α + a_i(x+d) − a_other(x+d)) by
 /// d ← d − lr·(sign(d) + λ·∂hinge/∂d), starting from d = `initial` in every gene.
@@ -88,8 +89,8 @@ impl CwParams {
         self
     }
 
-    /// Checks every value, naming the first bad one.
-    pub fn check(&self) -> Result<()> {
+    /// Checks every value, naming the first bad one, and gives the explainer.
+    pub fn check(&self) -> Result<super::CwExplainer> {
         let positive = |name: &'static str, v: f32| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
@@ -111,6 +112,6 @@ impl CwParams {
         if self.max_iter == 0 {
             return Err(ExplainError::invalid("max_iter", "must be at least 1"));
         }
-        Ok(())
+        Ok(super::CwExplainer::from_checked(*self))
     }
 }

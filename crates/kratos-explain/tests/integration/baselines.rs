@@ -17,6 +17,8 @@ use kratos_explain::{
 use proptest::prelude::*;
 use serde_json::Value;
 
+use crate::common::sim::data_root;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -164,12 +166,9 @@ fn wilcoxon_and_welch_agree_with_scipy() {
 }
 
 #[test]
+#[ignore = "needs KRATOS_DATA"]
 fn wilcoxon_matches_the_reference_on_140var() {
-    let Some(root) = std::env::var_os("KRATOS_DATA") else {
-        println!("skipping: KRATOS_DATA is not set");
-        return;
-    };
-    let data = read_labelled(&PathBuf::from(root).join("simulation/140var_clean.csv"));
+    let data = read_labelled(&data_root().join("simulation/140var_clean.csv"));
     let reference = json("wilcoxon_140var_top20.json");
     let reference = reference["top20"].as_object().unwrap();
 

@@ -1,7 +1,7 @@
 //! A user-defined explainer gets panels, files and metrics-ready rankings for free.
 
 use crate::common::{MARKERS, marker_data, trained};
-use kratos_explain::{CellBatch, Explainer, GenePanel, PanelOptions, Result, explain_panel};
+use kratos_explain::{CellBatch, Explainer, GenePanel, Result, ValidPanelOptions, explain_panel};
 use kratos_model::{AutodiffBackend, TrainedModel};
 
 /// Scores a gene by how far the cell's value lies above the gene's mean.
@@ -42,8 +42,13 @@ impl<B: AutodiffBackend> Explainer<B> for Broken {
 fn custom_explainer_yields_a_usable_panel() {
     let data = marker_data();
     let model = trained(&data);
-    let panel =
-        explain_panel(&ExpressionContrast, &model, &data, &PanelOptions::default()).unwrap();
+    let panel = explain_panel(
+        &ExpressionContrast,
+        &model,
+        &data,
+        &ValidPanelOptions::default(),
+    )
+    .unwrap();
     assert_eq!(panel.method(), "expression-contrast");
     for (k, &m) in MARKERS.iter().enumerate() {
         assert_eq!(panel.ranking(k)[0], m);
@@ -53,6 +58,6 @@ fn custom_explainer_yields_a_usable_panel() {
     let back = GenePanel::read_tsv(dir.path().join("custom.tsv"), "expression-contrast").unwrap();
     assert_eq!(back.rankings_for(&data).unwrap(), panel.rankings());
 
-    let err = explain_panel(&Broken, &model, &data, &PanelOptions::default()).unwrap_err();
+    let err = explain_panel(&Broken, &model, &data, &ValidPanelOptions::default()).unwrap_err();
     assert!(err.to_string().contains("returned 1 values"), "{err}");
 }

@@ -2,10 +2,10 @@
 //! one-vs-one CW separates a pair.
 
 use crate::common::{MARKERS, marker_data, trained};
-use burn::tensor::{Tensor, TensorData};
 use kratos_explain::{
     CellBatch, CwExplainer, CwParams, Explainer, GradientTimesInput, IgBaseline,
-    IntegratedGradients, PanelOptions, Saliency, SmoothGrad, explain_pair, explain_panel,
+    IntegratedGradients, IntegratedGradientsParams, PanelOptions, Saliency, SmoothGrad,
+    SmoothGradParams, ValidPanelOptions, explain_pair, explain_panel,
 };
 use kratos_model::DefaultBackend;
 
@@ -18,12 +18,18 @@ fn every_explainer_ranks_the_planted_marker_first() {
         Box::new(CwExplainer::default()),
         Box::new(SmoothGrad::default()),
         Box::new(IntegratedGradients::default()),
-        Box::new(IntegratedGradients::default().with_baseline(IgBaseline::GeneMean)),
+        Box::new(
+            IntegratedGradientsParams::new()
+                .baseline(IgBaseline::GeneMean)
+                .check()
+                .unwrap(),
+        ),
         Box::new(Saliency),
         Box::new(GradientTimesInput),
     ];
     for e in &explainers {
-        let panel = explain_panel(e.as_ref(), &model, &data, &PanelOptions::default()).unwrap();
+        let panel =
+            explain_panel(e.as_ref(), &model, &data, &ValidPanelOptions::default()).unwrap();
         assert_eq!(panel.method(), e.name());
         for (k, &marker) in MARKERS.iter().enumerate() {
             assert_eq!(
@@ -43,12 +49,9 @@ fn every_explainer_ranks_the_planted_marker_first() {
 fn panels_are_deterministic_and_batch_size_does_not_matter() {
     let data = marker_data();
     let model = trained(&data);
-    let opts = PanelOptions::default();
-    let small_batches = PanelOptions {
-        batch_cells: 7,
-        ..PanelOptions::default()
-    };
-    let cw = CwExplainer::new(CwParams::new().max_iter(100)).unwrap();
+    let opts = ValidPanelOptions::default();
+    let small_batches = PanelOptions::new().batch_cells(7).check().unwrap();
+    let cw = CwParams::new().max_iter(100).check().unwrap();
     let a = explain_panel(&cw, &model, &data, &opts).unwrap();
     let b = explain_panel(&cw, &model, &data, &opts).unwrap();
     let c = explain_panel(&cw, &model, &data, &small_batches).unwrap();
@@ -68,23 +71,16 @@ fn integrated_gradients_are_complete() {
     let scaled = model.scaled_values(&data).unwrap();
     let (n, g) = data.shape();
     let classes: Vec<usize> = data.labels().unwrap().assignments().to_vec();
-    let zeros = vec![0f32; g];
-    let batch = CellBatch {
-        values: &scaled,
-        n_cells: n,
-        n_genes: g,
-        classes: &classes,
-        versus: None,
-        gene_std: &zeros,
-        gene_mean: &zeros,
-        seed: 1,
-    };
+    let batch = CellBatch::new(&scaled, g, &classes).seed(1);
     let k = model.n_classes();
     let at_x = model.probabilities_of_scaled(&scaled);
     let at_zero = model.probabilities_of_scaled(&vec![0f32; g]);
     // Relative completeness errors of the cells whose probability changes by at least 0.2.
     let errors = |steps: usize| -> Vec<f32> {
-        let ig = IntegratedGradients::default().with_steps(steps);
+        let ig = IntegratedGradientsParams::new()
+            .steps(steps)
+            .check()
+            .unwrap();
         let attributions = ig.attribute(&model, &batch).unwrap();
         (0..n)
             .filter_map(|i| {
@@ -119,13 +115,14 @@ fn integrated_gradients_are_complete() {
 fn one_vs_one_cw_finds_the_genes_of_the_pair() {
     let data = marker_data();
     let model = trained(&data);
+    let models = std::slice::from_ref(&model);
     let pair = explain_pair(
         &CwExplainer::one_vs_one(),
-        &model,
+        models,
         &data,
         "type0",
         "type1",
-        &PanelOptions::default(),
+        &ValidPanelOptions::default(),
     )
     .unwrap();
     assert_eq!(pair.class_names(), ["type0 vs type1"]);
@@ -140,18 +137,18 @@ fn one_vs_one_cw_finds_the_genes_of_the_pair() {
             &CwExplainer::one_vs_one(),
             &model,
             &data,
-            &PanelOptions::default()
+            &ValidPanelOptions::default()
         )
         .is_err()
     );
     assert!(
         explain_pair(
             &CwExplainer::one_vs_one(),
-            &model,
+            models,
             &data,
             "type0",
             "nope",
-            &PanelOptions::default()
+            &ValidPanelOptions::default()
         )
         .is_err()
     );
@@ -164,17 +161,7 @@ fn cw_perturbation_moves_cells_out_of_their_class() {
     let scaled = model.scaled_values(&data).unwrap();
     let (n, g) = data.shape();
     let classes: Vec<usize> = data.labels().unwrap().assignments().to_vec();
-    let zeros = vec![0f32; g];
-    let batch = CellBatch {
-        values: &scaled,
-        n_cells: n,
-        n_genes: g,
-        classes: &classes,
-        versus: None,
-        gene_std: &zeros,
-        gene_mean: &zeros,
-        seed: 1,
-    };
+    let batch = CellBatch::new(&scaled, g, &classes).seed(1);
     let d = CwExplainer::default()
         .perturbations(&model, &batch)
         .unwrap();
@@ -195,11 +182,9 @@ fn cw_perturbation_moves_cells_out_of_their_class() {
         .count();
     assert!(near_boundary > n * 8 / 10, "{near_boundary} of {n}");
     // And the perturbation concentrates on the cell's marker.
-    let t = Tensor::<kratos_model::burn::backend::NdArray<f32>, 2>::from_data(
-        TensorData::new(d, [n, g]),
-        &Default::default(),
-    );
-    let mean_abs: Vec<f32> = t.abs().mean_dim(0).into_data().iter::<f32>().collect();
+    let mean_abs: Vec<f32> = (0..g)
+        .map(|j| (0..n).map(|i| d[i * g + j].abs()).sum::<f32>() / n as f32)
+        .collect();
     let top = (0..g)
         .max_by(|&a, &b| mean_abs[a].total_cmp(&mean_abs[b]))
         .unwrap();
@@ -211,7 +196,6 @@ fn smoothgrad_and_ig_equal_one_gradient_per_pass() {
     // SmoothGrad and IG sum first-layer gradients and multiply by W₁ᵀ once, and IG builds its
     // path's first-layer pre-activation from two products; both must equal the textbook
     // formulas with one full input gradient per sample or step.
-    use burn::module::AutodiffModule;
     use rand::SeedableRng;
     use rand_distr::{Distribution, StandardNormal};
 
@@ -225,31 +209,17 @@ fn smoothgrad_and_ig_equal_one_gradient_per_pass() {
         .map(|j| (0..n).map(|i| scaled[i * g + j]).sum::<f32>() / n as f32)
         .collect();
     let std: Vec<f32> = (0..g).map(|j| 0.2 + 0.01 * j as f32).collect();
-    let batch = CellBatch {
-        values: &scaled,
-        n_cells: n,
-        n_genes: g,
-        classes: &classes,
-        versus: None,
-        gene_std: &std,
-        gene_mean: &mean,
-        seed: 5,
-    };
-    let network = model.network().clone().valid();
-    let device = model.device();
+    let batch = CellBatch::new(&scaled, g, &classes)
+        .gene_stats(&mean, &std)
+        .seed(5);
     let mut one_hot = vec![0f32; n * k];
     for (i, &c) in classes.iter().enumerate() {
         one_hot[i * k + c] = 1.0;
     }
-    let one_hot = Tensor::from_data(TensorData::new(one_hot, [n, k]), device);
-    let gradient = |inputs: Vec<f32>| -> Vec<f32> {
-        let pass = network.forward_pass(Tensor::from_data(TensorData::new(inputs, [n, g]), device));
-        network
-            .input_gradient(&pass, one_hot.clone(), None)
-            .into_data()
-            .iter::<f32>()
-            .collect()
-    };
+    // The textbook gradient: one full forward and backward pass per input, through the
+    // model's public input gradient.
+    let gradient =
+        |inputs: Vec<f32>| -> Vec<f32> { model.input_gradient(&inputs, n, &one_hot).unwrap() };
     let assert_close = |got: &[f32], want: &[f32], what: &str| {
         let scale = want.iter().fold(0f32, |m, v| m.max(v.abs()));
         assert!(scale > 1e-6, "{what}: a trivial attribution");
@@ -272,9 +242,11 @@ fn smoothgrad_and_ig_equal_one_gradient_per_pass() {
     let want: Vec<f32> = (0..n * g)
         .map(|i| (scaled[i] - mean[i % g]) * sum[i] / steps as f32)
         .collect();
-    let ig = IntegratedGradients::default()
-        .with_steps(steps)
-        .with_baseline(IgBaseline::GeneMean);
+    let ig = IntegratedGradientsParams::new()
+        .steps(steps)
+        .baseline(IgBaseline::GeneMean)
+        .check()
+        .unwrap();
     assert_close(&ig.attribute(&model, &batch).unwrap(), &want, "IG");
 
     let (samples, level) = (3, 0.5);
@@ -295,8 +267,10 @@ fn smoothgrad_and_ig_equal_one_gradient_per_pass() {
             .for_each(|(acc, v)| *acc += v);
     }
     let want: Vec<f32> = sum.iter().map(|v| v / samples as f32).collect();
-    let sg = SmoothGrad::default()
-        .with_samples(samples)
-        .with_noise_level(level);
+    let sg = SmoothGradParams::new()
+        .samples(samples)
+        .noise_level(level)
+        .check()
+        .unwrap();
     assert_close(&sg.attribute(&model, &batch).unwrap(), &want, "SmoothGrad");
 }

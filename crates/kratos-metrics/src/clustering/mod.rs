@@ -9,7 +9,7 @@ mod silhouette;
 pub use agreement::{
     adjusted_mutual_information, adjusted_rand_index, normalized_mutual_information,
 };
-pub use kmeans::kmeans;
+pub use kmeans::{KMeansFit, KMeansParams, ValidKMeansParams, kmeans};
 pub use silhouette::silhouette_score;
 
 use crate::{MetricsError, Result};

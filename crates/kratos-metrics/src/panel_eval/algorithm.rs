@@ -182,7 +182,7 @@ impl Problem<'_> {
 ///     .collect();
 /// let names: Vec<&str> = (0..24).map(|i| if i % 2 == 0 { "a" } else { "b" }).collect();
 /// let data = Dataset::from_matrix(values, 24, 2)?.with_labels(Labels::from_names(&names)?)?;
-/// let params = PanelEvaluationParams::new().grid(TopKGrid::Genes(vec![1])).n_iter(3);
+/// let params = PanelEvaluationParams::new().grid(TopKGrid::Genes(vec![1])).n_iter(3).check()?;
 /// let result = evaluate_panel(&data, &[vec![0, 1], vec![0, 1]], &params)?;
 /// assert!(result.mean_auroc[0] > 0.9);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -190,7 +190,7 @@ impl Problem<'_> {
 pub fn evaluate_panel(
     data: &Dataset,
     rankings: &[Vec<usize>],
-    params: &PanelEvaluationParams,
+    params: &ValidPanelEvaluationParams,
 ) -> Result<PanelEvaluation> {
     evaluate_panel_with_progress(data, rankings, params, |_, _| {})
 }
@@ -199,10 +199,10 @@ pub fn evaluate_panel(
 pub fn evaluate_panel_with_progress(
     data: &Dataset,
     rankings: &[Vec<usize>],
-    params: &PanelEvaluationParams,
+    valid: &ValidPanelEvaluationParams,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<PanelEvaluation> {
-    let valid = params.check()?;
+    let params = valid.params();
     let labels = data.require_labels()?;
     let (n_cells, n_genes) = data.shape();
     check_rankings(data, rankings, labels.class_names())?;
@@ -214,7 +214,7 @@ pub fn evaluate_panel_with_progress(
             data.values()[i]
         )));
     }
-    let selected = selected_classes(&valid, labels.class_names())?;
+    let selected = selected_classes(valid, labels.class_names())?;
     let ks = params.grid.ks(n_genes);
     let required = valid.required_cells();
     let counts = labels.class_counts();
@@ -356,6 +356,24 @@ fn feature_columns(data: &Dataset, scale: bool) -> Vec<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The functions under test, on parameters checked here.
+    fn evaluate_panel(
+        data: &Dataset,
+        rankings: &[Vec<usize>],
+        params: &PanelEvaluationParams,
+    ) -> Result<PanelEvaluation> {
+        super::evaluate_panel(data, rankings, &params.check()?)
+    }
+
+    fn evaluate_panel_with_progress(
+        data: &Dataset,
+        rankings: &[Vec<usize>],
+        params: &PanelEvaluationParams,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<PanelEvaluation> {
+        super::evaluate_panel_with_progress(data, rankings, &params.check()?, progress)
+    }
     use kratos_data::Labels;
 
     /// 60 cells, 3 classes of 20 (class "c2" has only 4 when `small`); gene c is high in

@@ -221,9 +221,17 @@ impl PanelEvaluationParams {
     }
 }
 
-/// [`PanelEvaluationParams`] that passed [`PanelEvaluationParams::check`].
-#[derive(Debug, Clone, PartialEq)]
+/// [`PanelEvaluationParams`] that passed [`PanelEvaluationParams::check`]; reads like them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValidPanelEvaluationParams(PanelEvaluationParams);
+
+impl std::ops::Deref for ValidPanelEvaluationParams {
+    type Target = PanelEvaluationParams;
+
+    fn deref(&self) -> &PanelEvaluationParams {
+        &self.0
+    }
+}
 
 impl ValidPanelEvaluationParams {
     /// The checked parameters.

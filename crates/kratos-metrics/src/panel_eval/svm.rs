@@ -6,8 +6,8 @@
 //! (class, k) on subsets of the same cells, so the squared distances between cells are computed
 //! once and each fit only needs exp(−γ d²). libsvm takes such a precomputed kernel; linfa-svm
 //! 0.8.1 always rebuilds its kernel matrix from the features (75% of the evaluation's time in
-//! `perf`) and its shrinking heuristic indexes out of bounds on some of these problems. With
-//! libsvm-rs the one-class benchmark went from 163 s to the time in docs/performance.md.
+//! `perf`) and its shrinking heuristic indexes out of bounds on some of these problems
+//! (docs/performance.md, "Panel evaluation vs scikit-learn").
 
 use libsvm_rs::{KernelType, SvmNode, SvmParameter, SvmProblem, SvmType};
 use ndarray::Array2;
@@ -144,15 +144,16 @@ pub(crate) fn fit_rbf_svm(
         cache_size: (4.0 * n * n / 1e6).max(1.0),
         ..SvmParameter::default()
     };
-    libsvm_rs::check_parameter(&problem, &param)
-        .map_err(|e| MetricsError::Model(format!("SVM (C {c}, gamma {gamma}): {e}")))?;
+    libsvm_rs::check_parameter(&problem, &param).map_err(|source| MetricsError::SvmParameters {
+        c,
+        gamma,
+        source,
+    })?;
     // libsvm-rs reports progress on stderr unless told to be quiet.
     libsvm_rs::set_quiet(true);
     // A panic inside the solver must not take the caller down: report it as an error.
     let model = std::panic::catch_unwind(|| libsvm_rs::train::svm_train(&problem, &param))
-        .map_err(|_| {
-            MetricsError::Model(format!("the SVM solver failed (C {c}, gamma {gamma})"))
-        })?;
+        .map_err(|_| MetricsError::SvmSolver { c, gamma })?;
     // libsvm's decision value is positive for its first label (the label of the first
     // training cell); turn it so that positive means in the class.
     let sign = if model.label.first() == Some(&1) {

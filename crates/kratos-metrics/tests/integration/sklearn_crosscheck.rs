@@ -5,8 +5,9 @@
 
 use kratos_data::read::{ReadOptions, read_path};
 use kratos_metrics::{
-    PanelEvaluationParams, TopKGrid, adjusted_mutual_information, adjusted_rand_index, auroc,
-    evaluate_panel, normalized_mutual_information, redundancy, silhouette_score,
+    KMeansParams, PanelEvaluationParams, TopKGrid, adjusted_mutual_information,
+    adjusted_rand_index, auroc, evaluate_panel, normalized_mutual_information, redundancy,
+    silhouette_score,
 };
 use serde_json::Value;
 
@@ -123,7 +124,7 @@ fn svm_protocol_is_within_002_of_scikit_learn() {
     let params = PanelEvaluationParams::new()
         .grid(TopKGrid::Genes(ks.clone()))
         .n_iter(10);
-    let result = evaluate_panel(&data, &rankings, &params).unwrap();
+    let result = evaluate_panel(&data, &rankings, &params.check().unwrap()).unwrap();
     let expected: Vec<f64> = get(&fx["svm"]["mean_auroc"]);
     let ours_mean = result.mean_auroc.iter().sum::<f64>() / ks.len() as f64;
     let theirs_mean = expected.iter().sum::<f64>() / ks.len() as f64;
@@ -140,4 +141,51 @@ fn svm_protocol_is_within_002_of_scikit_learn() {
         assert!((o - t).abs() < 0.05, "per-k AUROC {o} vs {t}");
     }
     assert!(result.skipped.is_empty());
+}
+
+/// k-means reaches scikit-learn's optimum on a real 64-d kratos embedding (pbmc68k_reduced,
+/// fixtures/make_kmeans_fixture.py). Over seeds 0..19 scikit-learn's `KMeans(10, n_init=10)`
+/// lands up to 0.56% above its best inertia (3 of 20 seeds miss it by more than 0.1%; one
+/// run of either implementation reaches it about one time in five). With 30 runs, as the
+/// embedding's quality is scored, ours lands within 0.1% of scikit-learn's best on every seed.
+#[test]
+fn kmeans_reaches_scikit_learns_inertia() {
+    use std::io::Read;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(format!("{dir}/kmeans_embedding.csv.gz")).unwrap(),
+    )
+    .read_to_string(&mut text)
+    .unwrap();
+    let values: Vec<f32> = text
+        .lines()
+        .flat_map(|l| l.split(',').map(|v| v.parse::<f32>().unwrap()))
+        .collect();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{dir}/kmeans_sklearn.json")).unwrap(),
+    )
+    .unwrap();
+    let (n, d, k): (usize, usize, usize) = (
+        get(&expected["rows"]),
+        get(&expected["cols"]),
+        get(&expected["k"]),
+    );
+    let theirs: Vec<f64> = get(&expected["inertia_by_seed"]);
+    let best = theirs.iter().copied().fold(f64::INFINITY, f64::min);
+    let worst = theirs.iter().copied().fold(0.0, f64::max);
+    assert_eq!(values.len(), n * d);
+    let ours: Vec<f64> = (0..8)
+        .map(|seed| {
+            let params = KMeansParams::new(k).n_init(30).seed(seed).check().unwrap();
+            params.fit(&values, n, d).unwrap().inertia
+        })
+        .collect();
+    println!("k-means inertia: ours {ours:?}, scikit-learn best {best}, worst {worst}");
+    for (seed, &inertia) in ours.iter().enumerate() {
+        assert!(
+            inertia <= best * 1.001,
+            "seed {seed}: inertia {inertia} vs scikit-learn's best {best}"
+        );
+    }
 }

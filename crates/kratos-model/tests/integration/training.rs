@@ -64,11 +64,13 @@ fn hash(bits: &[u32]) -> u64 {
 fn learns_a_separable_problem_and_reports_history() {
     let data = toy_data();
     let mut seen = Vec::new();
-    let model =
-        fit_with_progress::<DefaultBackend, _>(&data, &small_config(), &Default::default(), |r| {
-            seen.push(r.epoch)
-        })
-        .unwrap();
+    let model = fit_with_progress::<DefaultBackend, _>(
+        &data,
+        &small_config().check().unwrap(),
+        &Default::default(),
+        |r| seen.push(r.epoch),
+    )
+    .unwrap();
     assert_eq!(seen, (1..=15).collect::<Vec<_>>());
     let h = model.history();
     assert_eq!(h.epochs.len(), 15);
@@ -88,10 +90,20 @@ fn learns_a_separable_problem_and_reports_history() {
 fn same_seed_same_model_bit_for_bit() {
     let data = toy_data();
     let device = Default::default();
-    let a = fit::<DefaultBackend>(&data, &small_config(), &device).unwrap();
-    let b = fit::<DefaultBackend>(&data, &small_config(), &device).unwrap();
+    let a = fit::<DefaultBackend>(&data, &small_config().check().unwrap(), &device).unwrap();
+    let b = fit::<DefaultBackend>(&data, &small_config().check().unwrap(), &device).unwrap();
     assert_eq!(fingerprint(&a, &data), fingerprint(&b, &data));
-    let c = fit::<DefaultBackend>(&data, &small_config().with_seed(8), &device).unwrap();
+    let c = fit::<DefaultBackend>(
+        &data,
+        &small_config()
+            .check()
+            .unwrap()
+            .with_seed(8)
+            .check()
+            .unwrap(),
+        &device,
+    )
+    .unwrap();
     assert_ne!(fingerprint(&a, &data), fingerprint(&c, &data));
 }
 
@@ -100,14 +112,16 @@ fn same_seed_same_model_bit_for_bit() {
 #[ignore = "helper: run by same_seed_same_model_across_processes"]
 fn print_fingerprint_for_parent() {
     let data = toy_data();
-    let model = fit::<DefaultBackend>(&data, &small_config(), &Default::default()).unwrap();
+    let model = fit::<DefaultBackend>(&data, &small_config().check().unwrap(), &Default::default())
+        .unwrap();
     println!("FINGERPRINT={}", hash(&fingerprint(&model, &data)));
 }
 
 #[test]
 fn same_seed_same_model_across_processes() {
     let data = toy_data();
-    let model = fit::<DefaultBackend>(&data, &small_config(), &Default::default()).unwrap();
+    let model = fit::<DefaultBackend>(&data, &small_config().check().unwrap(), &Default::default())
+        .unwrap();
     let here = hash(&fingerprint(&model, &data));
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
@@ -136,7 +150,7 @@ fn same_seed_same_model_across_processes() {
 fn save_and_load_give_identical_predictions() {
     let data = toy_data();
     let device = Default::default();
-    let model = fit::<DefaultBackend>(&data, &small_config(), &device).unwrap();
+    let model = fit::<DefaultBackend>(&data, &small_config().check().unwrap(), &device).unwrap();
     let dir = tempfile::tempdir().unwrap();
     model.save(dir.path().join("model")).unwrap();
     let loaded = TrainedModel::<DefaultBackend>::load(dir.path().join("model"), &device).unwrap();
@@ -172,7 +186,8 @@ fn early_stopping_stops_and_restores_the_best_epoch() {
         .with_epochs(300)
         .with_validation_fraction(0.2)
         .with_early_stopping(Some(EarlyStoppingConfig::new().with_patience(3)));
-    let model = fit::<DefaultBackend>(&data, &config, &Default::default()).unwrap();
+    let model =
+        fit::<DefaultBackend>(&data, &config.check().unwrap(), &Default::default()).unwrap();
     let h = model.history();
     assert!(h.epochs.len() < 300, "ran all {} epochs", h.epochs.len());
     let best = h.restored_epoch.expect("restores the best epoch");
@@ -191,7 +206,8 @@ fn categorical_cross_entropy_and_regularisers_train_too() {
         .with_loss(LossKind::CategoricalCrossEntropy)
         .with_input_noise(0.05)
         .with_dropout(0.2);
-    let model = fit::<DefaultBackend>(&data, &config, &Default::default()).unwrap();
+    let model =
+        fit::<DefaultBackend>(&data, &config.check().unwrap(), &Default::default()).unwrap();
     assert!(model.accuracy(&data).unwrap() > 0.9);
 }
 
@@ -200,14 +216,15 @@ fn bad_input_gives_errors_not_panics() {
     let data = toy_data();
     let device = Default::default();
     let unlabelled = data.clone().without_labels();
-    assert!(fit::<DefaultBackend>(&unlabelled, &small_config(), &device).is_err());
+    assert!(fit::<DefaultBackend>(&unlabelled, &small_config().check().unwrap(), &device).is_err());
     let one_class = data.select_cells(&[0, 3, 6, 9]);
-    let err = fit::<DefaultBackend>(&one_class, &small_config(), &device).unwrap_err();
+    let err =
+        fit::<DefaultBackend>(&one_class, &small_config().check().unwrap(), &device).unwrap_err();
     assert!(err.to_string().contains("two classes"), "{err}");
-    let err = fit::<DefaultBackend>(&data, &small_config().with_epochs(0), &device).unwrap_err();
+    let err = small_config().with_epochs(0).check().unwrap_err();
     assert!(err.to_string().contains("epochs"), "{err}");
 
-    let model = fit::<DefaultBackend>(&data, &small_config(), &device).unwrap();
+    let model = fit::<DefaultBackend>(&data, &small_config().check().unwrap(), &device).unwrap();
     let fewer_genes = data.select_genes(&[0, 1, 2]);
     let err = model.predict(&fewer_genes).unwrap_err();
     assert!(matches!(
@@ -223,7 +240,7 @@ fn bad_input_gives_errors_not_panics() {
 /// The training code is generic over the backend: it runs unchanged on a second backend type
 /// (NdArray with f64 elements).
 fn train_on<B: AutodiffBackend>(device: &B::Device) -> f64 {
-    let model = fit::<B>(&toy_data(), &small_config(), device).unwrap();
+    let model = fit::<B>(&toy_data(), &small_config().check().unwrap(), device).unwrap();
     model.accuracy(&toy_data()).unwrap()
 }
 
@@ -243,7 +260,7 @@ fn training_on_row_indices_equals_training_on_a_copy() {
     let rows: Vec<usize> = (0..data.n_cells()).filter(|i| i % 5 != 0).collect();
     let held_out: Vec<usize> = (0..data.n_cells()).filter(|i| i % 5 == 0).collect();
     let device = Default::default();
-    let config = small_config();
+    let config = small_config().check().unwrap();
     let on_copy =
         fit_with_progress::<DefaultBackend, _>(&data.select_cells(&rows), &config, &device, |_| {})
             .unwrap();

@@ -37,7 +37,9 @@ pub fn trained(data: &Dataset) -> TrainedModel<DefaultBackend> {
     let config = TrainingConfig::new()
         .with_epochs(60)
         .with_hidden_sizes(vec![64, 16])
-        .with_batch_size(32);
+        .with_batch_size(32)
+        .check()
+        .unwrap();
     fit::<DefaultBackend>(data, &config, &Default::default()).unwrap()
 }
 

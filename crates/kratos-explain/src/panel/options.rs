@@ -1,0 +1,121 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{ExplainError, Result};
+
+/// How per-cell attributions of a class are combined into one score per gene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Aggregation {
+    /// Mean of |attribution| over the class's cells (the paper's choice).
+    MeanAbsolute,
+    /// |mean of the signed attribution|: genes pushed the same way in every cell rank first.
+    AbsoluteMean,
+}
+
+/// Which cells are explained and how their attributions are combined;
+/// [`PanelOptions::check`] names the first bad value or gives the [`ValidPanelOptions`] that
+/// the panel builders take.
+///
+/// ```
+/// use kratos_explain::PanelOptions;
+/// let options = PanelOptions::new().max_cells_per_class(Some(500)).seed(3).check()?;
+/// assert_eq!(options.max_cells_per_class, Some(500));
+/// assert!(PanelOptions::new().batch_cells(0).check().is_err());
+/// # Ok::<(), kratos_explain::ExplainError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelOptions {
+    /// Combination of attributions over cells (default: mean |attribution|).
+    pub aggregation: Aggregation,
+    /// Explain only cells the model classifies correctly (default true, as in the paper).
+    pub correct_only: bool,
+    /// At most this many cells per class are explained, drawn at random (seeded), so the cost
+    /// does not grow with atlas size (default 2,000; `None`: all).
+    pub max_cells_per_class: Option<usize>,
+    /// Cells per call of the explainer (bounds memory; default 4,096).
+    pub batch_cells: usize,
+    /// Seed of the cell subsampling and of stochastic explainers (default 7).
+    pub seed: u64,
+}
+
+impl Default for PanelOptions {
+    fn default() -> Self {
+        PanelOptions {
+            aggregation: Aggregation::MeanAbsolute,
+            correct_only: true,
+            max_cells_per_class: Some(2000),
+            batch_cells: 4096,
+            seed: 7,
+        }
+    }
+}
+
+impl PanelOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the aggregation over cells.
+    pub fn aggregation(mut self, aggregation: Aggregation) -> Self {
+        self.aggregation = aggregation;
+        self
+    }
+
+    /// Explain only correctly classified cells (or all labelled ones).
+    pub fn correct_only(mut self, correct_only: bool) -> Self {
+        self.correct_only = correct_only;
+        self
+    }
+
+    /// Sets the cap on explained cells per class (`None`: all).
+    pub fn max_cells_per_class(mut self, max: Option<usize>) -> Self {
+        self.max_cells_per_class = max;
+        self
+    }
+
+    /// Sets the cells per explainer call.
+    pub fn batch_cells(mut self, batch_cells: usize) -> Self {
+        self.batch_cells = batch_cells;
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks every value, naming the first bad one.
+    pub fn check(&self) -> Result<ValidPanelOptions> {
+        if self.batch_cells == 0 {
+            return Err(ExplainError::invalid("batch_cells", "must be at least 1"));
+        }
+        if self.max_cells_per_class == Some(0) {
+            return Err(ExplainError::invalid(
+                "max_cells_per_class",
+                "must be at least 1 (or unset: all cells)",
+            ));
+        }
+        Ok(ValidPanelOptions(self.clone()))
+    }
+}
+
+/// Checked [`PanelOptions`]; reads like them. The default is the default options, checked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ValidPanelOptions(PanelOptions);
+
+impl ValidPanelOptions {
+    /// The checked options.
+    pub fn inner(&self) -> &PanelOptions {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ValidPanelOptions {
+    type Target = PanelOptions;
+
+    fn deref(&self) -> &PanelOptions {
+        &self.0
+    }
+}

@@ -1,0 +1,210 @@
+//! The panel a preset makes from its trained models: each member's CW panel over its share of
+//! the cells, in the preset's units, combined (normalised mean, rank product with expression
+//! statistics) and re-ranked for less redundancy.
+
+use kratos_data::Dataset;
+use kratos_model::{AutodiffBackend, TrainedModel};
+
+use super::{AttributionUnits, Combination, PresetDescription, ValidPreset};
+use crate::panel::{Sums, explain_sums, shares_for};
+use crate::{
+    ExplainError, GenePanel, Result, decorrelate_with_relevance, expression_change_panel,
+    mean_normalised, rank_product, rank_test_panel,
+};
+
+/// The panel of a preset and what it was made of, for reports and for measuring levers.
+#[derive(Debug, Clone)]
+pub struct PanelRun {
+    panel: GenePanel,
+    cw: GenePanel,
+    member_panels: Vec<GenePanel>,
+    expression_change: Option<GenePanel>,
+    rank_test: Option<GenePanel>,
+    attribution: GenePanel,
+    before_redundancy: Option<GenePanel>,
+    description: PresetDescription,
+}
+
+impl PanelRun {
+    /// The combined marker panel (method: the preset's name).
+    pub fn panel(&self) -> &GenePanel {
+        &self.panel
+    }
+
+    /// The combined marker panel, dropping the rest.
+    pub fn into_panel(self) -> GenePanel {
+        self.panel
+    }
+
+    /// The ensemble's CW panel in min-max units (method `cw`): the mean |d| over every
+    /// explained cell of each class, each cell explained by its member. With the members
+    /// explaining disjoint shares (the default), it is the panel of explaining the same models
+    /// with the preset's CW ([`crate::explain_ensemble`]), computed once for both.
+    pub fn cw(&self) -> &GenePanel {
+        &self.cw
+    }
+
+    /// Each model's CW panel (in the preset's units), before combination.
+    pub fn member_panels(&self) -> &[GenePanel] {
+        &self.member_panels
+    }
+
+    /// The ensemble's attribution: the member panels' scores averaged by [`mean_normalised`]
+    /// (the only member's panel for one model) — the relevance the redundancy re-ranking's
+    /// floor reads ([`crate::decorrelate_with_relevance`]).
+    pub fn attribution(&self) -> &GenePanel {
+        &self.attribution
+    }
+
+    /// The combined panel before the redundancy-aware re-ranking; the same as
+    /// [`PanelRun::panel`] when the preset has none.
+    pub fn panel_before_redundancy(&self) -> &GenePanel {
+        self.before_redundancy.as_ref().unwrap_or(&self.panel)
+    }
+
+    /// The expression-change panel, if the combination used it.
+    pub fn expression_change(&self) -> Option<&GenePanel> {
+        self.expression_change.as_ref()
+    }
+
+    /// The rank-test panel (two-sided Wilcoxon |z|, [`rank_test_panel`]), if the combination
+    /// used it.
+    pub fn rank_test(&self) -> Option<&GenePanel> {
+        self.rank_test.as_ref()
+    }
+
+    /// What the preset is made of, including whether log1p was applied.
+    pub fn description(&self) -> &PresetDescription {
+        &self.description
+    }
+}
+
+/// max − min of every gene over the cells `cells` of `data` (0 for constant genes).
+fn gene_ranges(data: &Dataset, cells: &[usize]) -> Vec<f32> {
+    let g = data.n_genes();
+    let mut lo = vec![f32::INFINITY; g];
+    let mut hi = vec![f32::NEG_INFINITY; g];
+    for &i in cells {
+        for (j, &v) in data.row(i).iter().enumerate() {
+            lo[j] = lo[j].min(v);
+            hi[j] = hi[j].max(v);
+        }
+    }
+    lo.iter()
+        .zip(&hi)
+        .map(|(l, h)| if h > l { h - l } else { 0.0 })
+        .collect()
+}
+
+/// The panel with every gene's score multiplied by `factors[gene]`, re-ranked.
+fn rescale_genes(panel: &GenePanel, factors: &[f32]) -> Result<GenePanel> {
+    let scores = (0..panel.n_classes())
+        .map(|c| {
+            panel
+                .scores(c)
+                .iter()
+                .zip(factors)
+                .map(|(s, f)| s * f)
+                .collect()
+        })
+        .collect();
+    panel.with_scores(scores)
+}
+
+impl ValidPreset {
+    /// The preset's panel from its trained models (one per member, trained with
+    /// [`ValidPreset::member_training`] on the cells `train_cells` of `data`): `data` holds all
+    /// cells as the models see them (after the preprocessing; `log1p_applied` says whether
+    /// ln(1 + x) was applied, for the description), and every labelled cell is explained.
+    /// Everything is seeded: the same models and data give the same panel.
+    pub fn panel_from_models<B: AutodiffBackend>(
+        &self,
+        models: &[TrainedModel<B>],
+        data: &Dataset,
+        train_cells: &[usize],
+        log1p_applied: bool,
+    ) -> Result<PanelRun> {
+        if models.len() != self.ensemble_size {
+            return Err(ExplainError::InvalidInput(format!(
+                "the preset has {} ensemble members, {} models were given",
+                self.ensemble_size,
+                models.len()
+            )));
+        }
+        if let Some(&bad) = train_cells.iter().find(|&&c| c >= data.n_cells()) {
+            return Err(ExplainError::InvalidInput(format!(
+                "training cell index {bad} is out of range for {} cells",
+                data.n_cells()
+            )));
+        }
+        let cw = self.cw.check()?;
+        let options = self.panel_options();
+        let shares = if self.split_cells {
+            shares_for(data, models.len(), options)?
+        } else {
+            vec![(0..data.n_cells()).collect(); models.len()]
+        };
+        let ranges = gene_ranges(data, train_cells);
+        let mut total: Option<Sums> = None;
+        let mut member_panels = Vec::with_capacity(models.len());
+        for (model, share) in models.iter().zip(shares) {
+            let sums = explain_sums(&cw, model, data, share, options)?;
+            let mut panel = sums.panel("cw".into(), model, options.aggregation)?;
+            if self.units == AttributionUnits::Input {
+                panel = rescale_genes(&panel, &ranges)?;
+            }
+            member_panels.push(panel);
+            match total.as_mut() {
+                None => total = Some(sums),
+                Some(t) => t.add(&sums),
+            }
+        }
+        let cw_panel = total.expect("at least one member").panel(
+            "cw".into(),
+            &models[0],
+            options.aggregation,
+        )?;
+        let attribution = if member_panels.len() == 1 {
+            member_panels[0].clone()
+        } else {
+            mean_normalised(&member_panels)?
+        };
+        let class_names = models[0].class_names();
+        let (panel, expression_change, rank_test) = match self.combination {
+            Combination::Attribution => (attribution.clone(), None, None),
+            Combination::RankProductWithExpressionChange => {
+                let change = expression_change_panel(data, class_names)?;
+                // `cells_used` is the smallest of the parts': the cells explained.
+                (rank_product(&[&attribution, &change])?, Some(change), None)
+            }
+            Combination::RankProductWithChangeAndRankTest => {
+                let change = expression_change_panel(data, class_names)?;
+                let test = rank_test_panel(data, class_names)?;
+                (
+                    rank_product(&[&attribution, &change, &test])?,
+                    Some(change),
+                    Some(test),
+                )
+            }
+        };
+        let (panel, before_redundancy) = match &self.redundancy {
+            Some(params) => (
+                decorrelate_with_relevance(&panel, &attribution, data, params)?,
+                Some(panel.with_method(self.name.clone())),
+            ),
+            None => (panel, None),
+        };
+        let mut description = self.description();
+        description.log1p_applied = Some(log1p_applied);
+        Ok(PanelRun {
+            panel: panel.with_method(self.name.clone()),
+            cw: cw_panel,
+            member_panels,
+            expression_change,
+            rank_test,
+            attribution,
+            before_redundancy,
+            description,
+        })
+    }
+}

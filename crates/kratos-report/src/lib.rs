@@ -1,0 +1,24 @@
+//! Rendering of kratos results: what the `kratos` command writes. The science happens in the
+//! library crates (`kratos`, `kratos-bench`); this crate turns their typed results into files:
+//!
+//! - [`write_run`]: a run's output folder — panels, embedding, model, plots (PNG and SVG),
+//!   [`Report`] as `report.json` and a self-contained `report.html`;
+//! - [`reproduction_markdown`]: the reproduction's Markdown report with its plots;
+//! - [`plots`]: the charts themselves (plotters, with DejaVu Sans embedded so no system font is
+//!   needed).
+
+mod error;
+mod html;
+pub mod plots;
+mod reproduction;
+mod run_folder;
+mod schema;
+
+pub use error::ReportError;
+pub use html::{Figure, html};
+pub use reproduction::reproduction_markdown;
+pub use run_folder::{RunInfo, embedding_tsv, write_run};
+pub use schema::{
+    Accuracy, ClassSection, ClassTop, DataSection, MapSection, MethodEvaluation, PanelSection,
+    Parameters, Report, RoleRow, SimulationSection, versions,
+};
