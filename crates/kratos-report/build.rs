@@ -3,14 +3,7 @@
 
 use std::path::PathBuf;
 
-const CRATES: [&str; 6] = [
-    "burn",
-    "linfa",
-    "libsvm-rs",
-    "linfa-clustering",
-    "bhtsne",
-    "plotters",
-];
+const CRATES: [&str; 5] = ["burn", "linfa-linalg", "libsvm-rs", "bhtsne", "plotters"];
 
 fn main() {
     let mut dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());

@@ -76,7 +76,8 @@ mod pipeline;
 mod progress;
 
 pub use evaluation::{
-    EMBEDDING_KMEANS_RUNS, EmbeddingQuality, evaluate_panel, rankings_for_classes,
+    EMBEDDING_KMEANS_RUNS, EmbeddingQuality, SILHOUETTE_MAX_CELLS, evaluate_panel,
+    rankings_for_classes,
 };
 pub use kratos_data::{
     self as data, DataError, Dataset, GeneRole, Labels, MinMaxScaler, TrainTestSplit,

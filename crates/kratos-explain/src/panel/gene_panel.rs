@@ -196,24 +196,26 @@ impl GenePanel {
     }
 }
 
+/// A small panel for the module's tests: genes a, b, c; class X ranks c first, Y is all zeros.
+#[cfg(test)]
+pub(super) fn example_panel() -> GenePanel {
+    GenePanel::from_scores(
+        "test",
+        vec!["a".into(), "b".into(), "c".into()],
+        vec!["X".into(), "Y".into()],
+        vec![vec![0.5, 0.5, 0.9], vec![0.0, 0.0, 0.0]],
+        vec![3, 0],
+    )
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn panel() -> GenePanel {
-        GenePanel::from_scores(
-            "test",
-            vec!["a".into(), "b".into(), "c".into()],
-            vec!["X".into(), "Y".into()],
-            vec![vec![0.5, 0.5, 0.9], vec![0.0, 0.0, 0.0]],
-            vec![3, 0],
-        )
-        .unwrap()
-    }
-
     #[test]
     fn ties_fall_back_to_column_position() {
-        let p = panel();
+        let p = example_panel();
         assert_eq!(p.ranking(0), &[2, 0, 1]);
         assert_eq!(p.top_genes(0, 2), ["c", "a"]);
         assert_eq!(rank_by_score(&[1.0, f32::NAN, 2.0, 1.0]), vec![2, 0, 3, 1]);
@@ -221,7 +223,7 @@ mod tests {
 
     #[test]
     fn degenerate_classes_are_flagged() {
-        let p = panel();
+        let p = example_panel();
         assert_eq!(p.degenerate_classes(), vec![1]);
         // 30 genes whose top 20 do not rise above the median: flagged.
         let flat: Vec<f32> = (0..30).map(|i| if i < 5 { 1.0 } else { 0.1 }).collect();

@@ -179,21 +179,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn panel() -> GenePanel {
-        GenePanel::from_scores(
-            "test",
-            vec!["a".into(), "b".into(), "c".into()],
-            vec!["X".into(), "Y".into()],
-            vec![vec![0.5, 0.5, 0.9], vec![0.0, 0.0, 0.0]],
-            vec![3, 0],
-        )
-        .unwrap()
-    }
-
     #[test]
     fn tsv_and_json_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let p = panel();
+        let p = crate::panel::gene_panel::example_panel();
         p.write_tsv(dir.path().join("p.tsv")).unwrap();
         let text = fs::read_to_string(dir.path().join("p.tsv")).unwrap();
         assert!(text.starts_with("class\trank\tgene\tscore\nX\t1\tc\t0.9\nX\t2\ta\t0.5\n"));

@@ -30,7 +30,7 @@ pub enum Combination {
     Attribution,
     /// Rank by the rank product (geometric mean of the two ranks) of the attribution score and
     /// the class's expression change (|mean of the class − mean of the other cells|, in input
-    /// units; see [`expression_change_panel`]). A marker must both drive the classifier's
+    /// units; see [`crate::expression_change_panel`]). A marker must both drive the classifier's
     /// decision and change in level in its class: genes the network uses as weak, redundant
     /// evidence but whose expression barely moves drop, and so do genes that move but that
     /// the network does not need. The rank product is scale free (Breitling et al. 2004,
@@ -39,7 +39,7 @@ pub enum Combination {
     RankProductWithExpressionChange,
     /// Rank by the rank product of three ranks: the attribution score, the class's expression
     /// change (as in [`Combination::RankProductWithExpressionChange`]) and the class's
-    /// two-sided Wilcoxon rank-sum |z| against the other cells (see [`rank_test_panel`]).
+    /// two-sided Wilcoxon rank-sum |z| against the other cells (see [`crate::rank_test_panel`]).
     /// The rank test adds what the mean change misses: how consistently a gene separates the
     /// class's cells from the others. Not the default: in docs/reproduction.md ("A rank test
     /// in the rank product"; six seeds, with the re-ranking

@@ -170,8 +170,8 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> Result<f64> {
 }
 
 /// Adjusted mutual information with arithmetic normalisation (scikit-learn's
-/// `adjusted_mutual_info_score`, `average_method="arithmetic"`): (MI − E[MI]) /
-/// (mean(H(a), H(b)) − E[MI]). 1 for the same partition, about 0 for independent ones; 1 when
+/// `adjusted_mutual_info_score`, `average_method="arithmetic"`): (MI − E\[MI\]) /
+/// (mean(H(a), H(b)) − E\[MI\]). 1 for the same partition, about 0 for independent ones; 1 when
 /// both are a single cluster, 0 when only one is.
 ///
 /// ```
