@@ -44,10 +44,11 @@ fn main() {
     let measure = |name: &str, data: &kratos_data::Dataset| {
         let split = kratos_data::stratified_split(data.labels().unwrap(), 0.3, 7).unwrap();
         let train = data.select_cells(&split.train);
-        let zeros = train.values().iter().filter(|&&v| v == 0.0).count();
+        let nonzero = train.stored_values().iter().filter(|&&v| v != 0.0).count();
+        let (n, g) = train.shape();
         eprintln!(
             "{name}: {:.1}% zeros in the training cells",
-            100.0 * zeros as f64 / train.values().len() as f64
+            100.0 * (1.0 - nonzero as f64 / (n * g) as f64)
         );
         let (s, _) = time(|| fit::<DefaultBackend>(&train, &config, &device).unwrap());
         report(name, train.n_cells(), train.n_genes(), epochs, batch, s);

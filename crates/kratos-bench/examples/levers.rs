@@ -5,12 +5,13 @@
 //! ```text
 //! KRATOS_DATA=../shared/data cargo run --release -p kratos-bench --example levers -- \
 //!     [--seeds 1,2,3] [--sets pbmc68k_bulk,digits] [--sim-seeds 1,2,3,4,5] [--cells 300] \
-//!     [--levers redundancy|training|cells|specificity|statistic] [--only "40/,30/"]
+//!     [--levers redundancy|training|cells|iterations|specificity|statistic] [--only "40/,30/"]
 //! ```
 //! `--only` keeps the re-rankings whose name contains one of the comma-separated strings.
 //! `--levers redundancy` (the default) compares re-rankings of the default panel;
 //! `--levers training` compares the default preset with cheaper member trainings;
 //! `--levers cells` compares how many cells per class are explained (paper CW and the default);
+//! `--levers iterations` compares the default's CW iterations (500, the paper's) with fewer;
 //! `--levers specificity` compares the default's rank product with the class's expression change
 //! |mean in − mean out| against one with its signed up-regulation (mean in − mean out);
 //! `--levers statistic` adds the two-sided Wilcoxon |z| (`rank_test_panel`) to the rank product
@@ -138,6 +139,9 @@ const STATISTIC_VARIANTS: [(usize, bool, bool, usize, f64, f64); 12] = [
 /// default (`PanelOptions::default()`).
 const CELL_CAPS: [usize; 2] = [500, 250];
 
+/// CW iterations compared by `--levers iterations` with the default's (the paper's 500).
+const CW_ITERATIONS: [usize; 2] = [250, 150];
+
 /// (name, panel, seconds) of every method on `ds` for `seed`: the paper CW, the default,
 /// then the variants of the `levers` mode and Wilcoxon.
 fn panels(
@@ -220,6 +224,31 @@ fn panels(
                     decorrelate_with_relevance(&ranked, attribution, &input, &params).unwrap();
                 out.push((name, panel, secs + z_s));
             }
+        }
+        let t = Instant::now();
+        let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
+        out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
+        return out;
+    }
+    if levers == "iterations" {
+        let t = Instant::now();
+        let (run, input) = run_preset(Preset::default(), ds, seed);
+        let secs = t.elapsed().as_secs_f64();
+        out.push((
+            "kratos (default), CW 500 iterations".into(),
+            run.panel().clone(),
+            secs,
+        ));
+        for iterations in CW_ITERATIONS {
+            let preset = Preset::default();
+            let cw = preset.cw.max_iter(iterations);
+            let t = Instant::now();
+            let (run, _) = run_preset(preset.cw(cw), ds, seed);
+            out.push((
+                format!("kratos, CW {iterations} iterations"),
+                run.panel().clone(),
+                t.elapsed().as_secs_f64(),
+            ));
         }
         let t = Instant::now();
         let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();

@@ -6,7 +6,7 @@ use kratos::analysis::{Analysis, AnalysisParams, Method, Timings, analyse_timed}
 use kratos::metrics::role_counts;
 use kratos::sim::{OutputFormat, Simulator};
 use kratos::{
-    GenePanel, PanelEvaluationParams, Progress, RoleCounts, SimulationParams, TopKGrid,
+    GenePanel, PanelEvaluationParams, Preset, Progress, RoleCounts, SimulationParams, TopKGrid,
     TrainingConfig, evaluate_panel,
 };
 use kratos_report::{Report, RoleRow, RunInfo, SimulationSection, write_run};
@@ -215,7 +215,8 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<(), CliError> {
     let analysis_params = AnalysisParams::new()
         .methods(args.methods.iter().map(|m| m.method()).collect())
         .training(
-            TrainingConfig::new()
+            Preset::default()
+                .training
                 .with_epochs(args.epochs)
                 .with_learning_rate(args.lr)
                 .with_seed(args.seed),
@@ -408,13 +409,19 @@ pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<(), CliError> {
 
 /// `kratos simulate`.
 pub fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
-    let params = match args.preset {
+    let mut params = match args.preset {
         SimPreset::Clean => SimulationParams::clean(),
         SimPreset::Hard => SimulationParams::hard(),
         SimPreset::Large => SimulationParams::large(),
     }
-    .seed(args.seed)
-    .check()?;
+    .seed(args.seed);
+    if let (Some(cells), Some(genes), Some(types)) = (args.cells, args.genes, args.types) {
+        params = params.shape(cells, genes, types);
+    }
+    if let Some(share) = args.zeros {
+        params = params.zero_share(share)?;
+    }
+    let params = params.check()?;
     let format = match args.format {
         SimFormat::Csv => OutputFormat::Csv,
         SimFormat::TenX => OutputFormat::TenX,

@@ -71,11 +71,9 @@ pub fn check_usable(ds: &Dataset, data: &Path, source: &LabelSource) -> Result<(
         }
     }
     let g = ds.n_genes();
-    let varies = ds.n_cells() == 0
-        || (0..g).any(|j| {
-            let first = ds.get(0, j);
-            (1..ds.n_cells()).any(|i| ds.get(i, j) != first)
-        });
+    let all: Vec<usize> = (0..ds.n_cells()).collect();
+    let (min, max) = ds.gene_ranges(&all);
+    let varies = ds.n_cells() == 0 || min.iter().zip(&max).any(|(lo, hi)| lo < hi);
     if !varies {
         return Err(CliError::Input(format!(
             "{}: none of the {g} genes varies across cells (every column is constant); there is nothing to learn from",
@@ -83,7 +81,7 @@ pub fn check_usable(ds: &Dataset, data: &Path, source: &LabelSource) -> Result<(
         )));
     }
     // Header line 1, so data row i is line i + 2 in a text file with cells as rows.
-    if let Some(i) = (0..ds.n_cells()).find(|&i| ds.row(i).iter().all(|&v| v == 0.0)) {
+    if let Some(i) = (0..ds.n_cells()).find(|&i| ds.row(i).nonzeros().next().is_none()) {
         return Err(CliError::Input(format!(
             "{}: cell `{}` (data row {}, line {} of a text file with cells as rows) has no non-zero value; remove empty cells before running kratos",
             data.display(),

@@ -1,11 +1,12 @@
-//! Data for kratos-rs: the [`Dataset`] type (a dense cells x genes `f32` matrix with cell ids,
-//! gene names and optional labels), readers for the formats single-cell data comes in (dense
+//! Data for kratos-rs: the [`Dataset`] type (a cells x genes `f32` matrix with cell ids, gene
+//! names and optional labels, held dense or sparse), readers for the formats single-cell data comes in (dense
 //! CSV/TSV, optionally gzipped; 10x Genomics matrix folders; AnnData `.h5ad`) in [`read`], a
 //! lossless CSV writer in [`write`](mod@write), preprocessing in [`preprocess`] (log1p, library-size
 //! normalisation, dropping constant genes, highly variable genes) and [`scale`] (min-max
 //! scaling fitted on a training subset), and seeded, stratified splits in [`split`].
 //!
-//! Sparse inputs stay sparse ([`SparseMatrix`], CSR) until genes are chosen.
+//! Sparse inputs (10x folders, sparse `.h5ad`) stay sparse ([`SparseMatrix`], CSR) through
+//! reading, subsetting and preprocessing.
 //!
 //! Every other kratos crate passes data around as a [`Dataset`] or as plain slices, so this crate
 //! has no numerical dependencies of its own.
@@ -27,19 +28,23 @@
 
 mod dataset;
 mod error;
+mod labels;
 pub mod preprocess;
 pub mod read;
 mod roles;
+mod row;
 pub mod scale;
 mod sparse;
 pub mod split;
 pub mod write;
 
-pub use dataset::{Dataset, Labels};
+pub use dataset::{Dataset, GeneColumns};
 pub use error::DataError;
+pub use labels::Labels;
 pub use roles::GeneRole;
+pub use row::{Nonzeros, Row, Values};
 pub use scale::MinMaxScaler;
-pub use sparse::{SparseDataset, SparseMatrix};
+pub use sparse::SparseMatrix;
 pub use split::{TrainTestSplit, stratified_k_fold, stratified_split};
 
 /// Result alias of this crate.

@@ -15,7 +15,7 @@ use crate::{DataError, Dataset, Result};
 /// use kratos_data::{Dataset, MinMaxScaler};
 /// let train = Dataset::from_matrix(vec![0.0, 10.0, 4.0, 10.0], 2, 2)?;
 /// let scaler = MinMaxScaler::fit(&train)?;
-/// assert_eq!(scaler.transform(&train)?.values(), &[0.0, 0.0, 1.0, 0.0]);
+/// assert_eq!(scaler.transform(&train)?.to_dense_values(), [0.0, 0.0, 1.0, 0.0]);
 /// # Ok::<(), kratos_data::DataError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,7 +37,7 @@ impl MinMaxScaler {
     ///
     /// Errors if `cells` is empty or holds an index past the last cell.
     pub fn fit_cells(data: &Dataset, cells: &[usize]) -> Result<Self> {
-        let (n, g) = data.shape();
+        let n = data.n_cells();
         if cells.is_empty() {
             return Err(DataError::Invalid(
                 "cannot fit a scaler on zero cells".into(),
@@ -48,14 +48,7 @@ impl MinMaxScaler {
                 "cell index {bad} is out of range for {n} cells"
             )));
         }
-        let mut min = vec![f32::INFINITY; g];
-        let mut max = vec![f32::NEG_INFINITY; g];
-        for &i in cells {
-            for (j, &v) in data.row(i).iter().enumerate() {
-                min[j] = min[j].min(v);
-                max[j] = max[j].max(v);
-            }
-        }
+        let (min, max) = data.gene_ranges(cells);
         let range = min
             .iter()
             .zip(&max)
@@ -109,6 +102,9 @@ impl MinMaxScaler {
     }
 
     /// Returns a scaled copy of `data`. Its genes must be the fitted genes, in the same order.
+    ///
+    /// Sparse data stay sparse when every fitted minimum is 0 (as for counts, where zeros map
+    /// to 0); otherwise the copy is dense.
     pub fn transform(&self, data: &Dataset) -> Result<Dataset> {
         if data.gene_names() != self.gene_names.as_slice() {
             return Err(DataError::Invalid(format!(
@@ -117,8 +113,35 @@ impl MinMaxScaler {
                 self.n_genes()
             )));
         }
-        let mut out = data.clone();
-        self.transform_in_place(out.values_mut())?;
+        let mut out = if self.min.iter().all(|&m| m == 0.0) {
+            data.clone()
+        } else {
+            data.clone().into_dense()
+        };
+        out.map_stored_by_gene(|j, v| (v - self.min[j]) / self.range[j]);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparse_data_scale_as_dense_data_do() {
+        let counts = Dataset::from_matrix(vec![0.0, 4.0, 2.0, 0.0, 1.0, 8.0], 3, 2).unwrap();
+        let shifted = Dataset::from_matrix(vec![1.0, 4.0, 2.0, 3.0, 1.0, 8.0], 3, 2).unwrap();
+        for dense in [counts, shifted] {
+            let sparse = dense.clone().into_sparse();
+            let scaler = MinMaxScaler::fit_cells(&sparse, &[0, 1, 2]).unwrap();
+            assert_eq!(scaler, MinMaxScaler::fit(&dense).unwrap());
+            let (a, b) = (
+                scaler.transform(&dense).unwrap(),
+                scaler.transform(&sparse).unwrap(),
+            );
+            assert_eq!(a.to_dense_values(), b.to_dense_values());
+            // Zeros map to zero only when every minimum is zero.
+            assert_eq!(b.is_sparse(), scaler.min().iter().all(|&m| m == 0.0));
+        }
     }
 }

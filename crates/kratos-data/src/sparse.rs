@@ -1,13 +1,15 @@
-//! Compressed sparse row (CSR) matrices, the in-memory form of sparse single-cell files (10x
-//! Genomics folders, sparse `.h5ad`) until genes are chosen and the data is made dense.
+//! Compressed sparse row (CSR) matrices: how a [`crate::Dataset`] holds mostly-zero single-cell
+//! data (10x Genomics folders, sparse `.h5ad`).
 //!
 //! Written by hand rather than with `sprs`/`nalgebra-sparse`: the crate only needs building,
-//! column selection and densifying, and this keeps it free of numerical dependencies (see the
-//! crate docs).
+//! row and column selection and densifying, and this keeps it free of numerical dependencies
+//! (see the crate docs).
 
 use std::collections::HashMap;
 
-use crate::{DataError, Dataset, Labels, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::{DataError, Result};
 
 /// A CSR matrix of `f32`: rows are cells, columns are genes.
 ///
@@ -21,7 +23,7 @@ use crate::{DataError, Dataset, Labels, Result};
 /// assert_eq!(m.select_genes(&[2, 1]).to_dense(), vec![0.0, 2.0, 3.0, 0.0]);
 /// # Ok::<(), kratos_data::DataError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SparseMatrix {
     n_rows: usize,
     n_cols: usize,
@@ -104,6 +106,17 @@ impl SparseMatrix {
                 values.len()
             )));
         }
+        if let Some(pos) = values.iter().position(|v| !v.is_finite()) {
+            return Err(DataError::Invalid(format!(
+                "value {} (entry {pos}) is not finite",
+                values[pos]
+            )));
+        }
+        Ok(SparseMatrix::from_dense_unchecked(values, n_rows, n_cols))
+    }
+
+    /// [`SparseMatrix::from_dense`] of values known to be finite and of the right count.
+    pub(crate) fn from_dense_unchecked(values: &[f32], n_rows: usize, n_cols: usize) -> Self {
         let mut indptr = Vec::with_capacity(n_rows + 1);
         let mut indices = Vec::new();
         let mut data = Vec::new();
@@ -117,7 +130,60 @@ impl SparseMatrix {
             }
             indptr.push(data.len());
         }
-        SparseMatrix::from_csr(n_rows, n_cols, indptr, indices, data)
+        SparseMatrix {
+            n_rows,
+            n_cols,
+            indptr,
+            indices,
+            values: data,
+        }
+    }
+
+    /// The stored values, mutable (the caller keeps them finite).
+    pub(crate) fn values_mut(&mut self) -> &mut [f32] {
+        &mut self.values
+    }
+
+    /// Divides every stored value of row `i` by `divisors[i]`.
+    pub(crate) fn divide_rows(&mut self, divisors: &[f32]) {
+        for (i, &d) in divisors.iter().enumerate().take(self.n_rows) {
+            let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+            self.values[a..b].iter_mut().for_each(|v| *v /= d);
+        }
+    }
+
+    /// Replaces every stored value `v` of column `j` by `f(j, v)`.
+    pub(crate) fn map_by_column(&mut self, f: impl Fn(usize, f32) -> f32) {
+        for (v, &j) in self.values.iter_mut().zip(&self.indices) {
+            *v = f(j as usize, *v);
+        }
+    }
+
+    /// A new matrix with the given rows, in the given order.
+    ///
+    /// Panics if an index is out of range (indices come from code, not from users).
+    pub fn select_rows(&self, rows: &[usize]) -> SparseMatrix {
+        let nnz: usize = rows
+            .iter()
+            .map(|&i| self.indptr[i + 1] - self.indptr[i])
+            .sum();
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
+        let mut indices = Vec::with_capacity(nnz);
+        let mut values = Vec::with_capacity(nnz);
+        indptr.push(0);
+        for &i in rows {
+            let (cols, vals) = self.row(i);
+            indices.extend_from_slice(cols);
+            values.extend_from_slice(vals);
+            indptr.push(values.len());
+        }
+        SparseMatrix {
+            n_rows: rows.len(),
+            n_cols: self.n_cols,
+            indptr,
+            indices,
+            values,
+        }
     }
 
     /// Sorts column indices within each row and sums repeats. A no-op (one pass) for the usual
@@ -304,113 +370,6 @@ impl SparseMatrix {
     }
 }
 
-/// A sparse cells x genes data set: a [`SparseMatrix`] with cell ids, gene names and optional
-/// labels, as read from a 10x folder or a sparse `.h5ad` before genes are chosen.
-///
-/// Choose genes with [`SparseDataset::select_genes`] or
-/// [`SparseDataset::select_genes_by_name`], then make it dense with
-/// [`SparseDataset::into_dataset`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct SparseDataset {
-    matrix: SparseMatrix,
-    cell_ids: Vec<String>,
-    gene_names: Vec<String>,
-    labels: Option<Labels>,
-}
-
-impl SparseDataset {
-    /// Builds a sparse data set. Errors if the id or name counts do not match the matrix.
-    pub fn new(
-        matrix: SparseMatrix,
-        cell_ids: Vec<String>,
-        gene_names: Vec<String>,
-    ) -> Result<Self> {
-        if cell_ids.len() != matrix.n_rows() || gene_names.len() != matrix.n_cols() {
-            return Err(DataError::Invalid(format!(
-                "{} cell ids and {} gene names for a {} x {} matrix",
-                cell_ids.len(),
-                gene_names.len(),
-                matrix.n_rows(),
-                matrix.n_cols()
-            )));
-        }
-        Ok(SparseDataset {
-            matrix,
-            cell_ids,
-            gene_names,
-            labels: None,
-        })
-    }
-
-    /// Attaches labels (one per cell, in cell order).
-    pub fn with_labels(mut self, labels: Labels) -> Result<Self> {
-        if labels.len() != self.cell_ids.len() {
-            return Err(DataError::Invalid(format!(
-                "{} labels for {} cells",
-                labels.len(),
-                self.cell_ids.len()
-            )));
-        }
-        self.labels = Some(labels);
-        Ok(self)
-    }
-
-    /// (cells, genes).
-    pub fn shape(&self) -> (usize, usize) {
-        self.matrix.shape()
-    }
-
-    /// The CSR matrix (cells x genes).
-    pub fn matrix(&self) -> &SparseMatrix {
-        &self.matrix
-    }
-
-    /// Cell ids, in row order.
-    pub fn cell_ids(&self) -> &[String] {
-        &self.cell_ids
-    }
-
-    /// Gene names, in column order.
-    pub fn gene_names(&self) -> &[String] {
-        &self.gene_names
-    }
-
-    /// The labels, if any.
-    pub fn labels(&self) -> Option<&Labels> {
-        self.labels.as_ref()
-    }
-
-    /// Keeps the given genes (column indices), in the given order.
-    ///
-    /// Panics if an index is out of range.
-    pub fn select_genes(&self, genes: &[usize]) -> SparseDataset {
-        SparseDataset {
-            matrix: self.matrix.select_genes(genes),
-            cell_ids: self.cell_ids.clone(),
-            gene_names: genes.iter().map(|&g| self.gene_names[g].clone()).collect(),
-            labels: self.labels.clone(),
-        }
-    }
-
-    /// Keeps the named genes, in the given order. Errors naming the first gene that is not
-    /// in the data.
-    pub fn select_genes_by_name<S: AsRef<str>>(&self, genes: &[S]) -> Result<SparseDataset> {
-        let index = gene_positions(&self.gene_names, genes)?;
-        Ok(self.select_genes(&index))
-    }
-
-    /// Makes the data dense. Errors if cell ids or gene names repeat (a [`Dataset`] keeps
-    /// them unique).
-    pub fn into_dataset(self) -> Result<Dataset> {
-        let values = self.matrix.to_dense();
-        let ds = Dataset::new(values, self.cell_ids, self.gene_names)?;
-        match self.labels {
-            Some(l) => ds.with_labels(l),
-            None => Ok(ds),
-        }
-    }
-}
-
 /// Positions of `wanted` genes in `names`, erroring on the first missing one.
 pub(crate) fn gene_positions<S: AsRef<str>>(names: &[String], wanted: &[S]) -> Result<Vec<usize>> {
     let index: HashMap<&str, usize> = names
@@ -459,22 +418,10 @@ mod tests {
     }
 
     #[test]
-    fn gene_selection_by_name() {
-        let m = SparseMatrix::from_dense(&[1.0, 0.0, 2.0, 0.0, 3.0, 4.0], 2, 3).unwrap();
-        let sd = SparseDataset::new(
-            m,
-            vec!["c1".into(), "c2".into()],
-            vec!["a".into(), "b".into(), "c".into()],
-        )
-        .unwrap();
-        let ds = sd
-            .select_genes_by_name(&["c", "a"])
-            .unwrap()
-            .into_dataset()
-            .unwrap();
-        assert_eq!(ds.values(), &[2.0, 1.0, 4.0, 0.0]);
-        assert_eq!(ds.gene_names(), &["c", "a"]);
-        let e = sd.select_genes_by_name(&["zz"]).unwrap_err();
+    fn gene_positions_name_the_missing_gene() {
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(gene_positions(&names, &["c", "a"]).unwrap(), vec![2, 0]);
+        let e = gene_positions(&names, &["zz"]).unwrap_err();
         assert!(e.to_string().contains("`zz`"));
     }
 }

@@ -100,7 +100,7 @@ pub fn write_csv(data: &Dataset, path: impl AsRef<Path>, opts: &WriteOptions) ->
     let mut text = String::with_capacity(32);
     for (i, id) in data.cell_ids().iter().enumerate() {
         w.write_field(id).map_err(io_err)?;
-        for v in data.row(i) {
+        for v in data.row(i).iter() {
             use std::fmt::Write as _;
             text.clear();
             let _ = write!(text, "{v}");

@@ -72,7 +72,7 @@ pub use panel::{
 };
 pub use preset::{
     AttributionUnits, Combination, PanelRun, Preprocessing, Preset, PresetDescription, ValidPreset,
-    looks_like_counts,
+    extend_panel, looks_like_counts, screen_genes,
 };
 pub use redundancy::{RedundancyParams, decorrelate, decorrelate_with_relevance};
 pub use saliency::{GradientTimesInput, Saliency};

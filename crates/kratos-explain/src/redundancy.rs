@@ -135,10 +135,10 @@ impl RedundancyParams {
 /// so that the dot product of two columns is their Pearson correlation.
 fn unit_columns(data: &Dataset, genes: &[usize]) -> Vec<Vec<f64>> {
     let n = data.n_cells();
-    genes
-        .iter()
-        .map(|&g| {
-            let mut col: Vec<f64> = (0..n).map(|i| data.get(i, g) as f64).collect();
+    data.columns(genes)
+        .into_iter()
+        .map(|column| {
+            let mut col: Vec<f64> = column.into_iter().map(f64::from).collect();
             let mean = col.iter().sum::<f64>() / n.max(1) as f64;
             col.iter_mut().for_each(|v| *v -= mean);
             let norm = col.iter().map(|v| v * v).sum::<f64>().sqrt();

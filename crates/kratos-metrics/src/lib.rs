@@ -44,7 +44,7 @@ pub use panel_eval::{
     ClassEvaluation, PanelEvaluation, PanelEvaluationParams, TopKGrid, ValidPanelEvaluationParams,
     evaluate_panel, evaluate_panel_with_progress,
 };
-pub use pca::pca;
+pub use pca::{pca, pca_of};
 pub use redundancy::{PanelRedundancy, panel_redundancy, redundancy};
 pub use roles::{RoleCounts, role_counts};
 

@@ -12,6 +12,7 @@
 //! only matrices of `components + 10` columns are decomposed (linfa-linalg's QR and symmetric
 //! eigendecomposition).
 
+use kratos_data::Dataset;
 use linfa_linalg::eigh::Eigh;
 use linfa_linalg::qr::QR;
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
@@ -124,10 +125,7 @@ pub fn pca(
     if values.len() != n * dims || n == 0 || dims == 0 {
         return None;
     }
-    // Per-column standardisation (zero mean, unit variance; constant columns become 0), as
-    // scanpy's `pp.scale` before PCA. Column statistics come from two passes over `values`;
-    // standardised rows are made only for the fitted rows and then chunk by chunk for the
-    // projection, so no f64 copy of the whole matrix is held (atlas-sized inputs).
+    // Column statistics from two passes over `values`.
     let mut mean = vec![0.0f64; dims];
     for row in values.chunks_exact(dims) {
         for (m, &v) in mean.iter_mut().zip(row) {
@@ -142,39 +140,115 @@ pub fn pca(
         }
     }
     sd.iter_mut().for_each(|s| *s = (*s / n as f64).sqrt());
-    let standardised = |rows: &mut dyn Iterator<Item = usize>, count: usize| {
-        let mut x = Array2::zeros((count, dims));
-        for (mut out, r) in x.rows_mut().into_iter().zip(rows) {
-            for (j, o) in out.iter_mut().enumerate() {
-                let v = values[r * dims + j] as f64;
-                *o = if sd[j] > 0.0 {
-                    (v - mean[j]) / sd[j]
-                } else {
-                    0.0
-                };
-            }
+    let columns = ColumnScale { mean, sd };
+    columns.fit_and_project(n, fit_rows, components, |r, out| {
+        for (o, &v) in out.iter_mut().zip(&values[r * dims..(r + 1) * dims]) {
+            *o = v as f64;
         }
-        x
-    };
-    if fit_rows.iter().any(|&r| r >= n) {
+    })
+}
+
+/// [`pca`] of a data set's cells (rows) and genes (columns), read row by row, so sparse data
+/// are never made dense as a whole (dense data go through [`pca`] itself).
+///
+/// ```
+/// use kratos_data::Dataset;
+/// let values = vec![0.0f32, 1.0, 0.1, 2.0, 5.0, 0.0, 5.1, 1.0];
+/// let dense = Dataset::from_matrix(values.clone(), 4, 2)?;
+/// let a = kratos_metrics::pca_of(&dense, &[0, 1, 2, 3], 1).unwrap();
+/// let b = kratos_metrics::pca_of(&dense.into_sparse(), &[0, 1, 2, 3], 1).unwrap();
+/// assert!(a.0.iter().zip(&b.0).all(|(x, y)| (x - y).abs() < 1e-4));
+/// # Ok::<(), kratos_data::DataError>(())
+/// ```
+pub fn pca_of(data: &Dataset, fit_rows: &[usize], components: usize) -> Option<(Vec<f32>, usize)> {
+    let (n, dims) = data.shape();
+    if let Some(values) = data.dense_values() {
+        return pca(values, n, dims, fit_rows, components);
+    }
+    if n == 0 || dims == 0 {
         return None;
     }
-    let fit = standardised(&mut fit_rows.iter().copied(), fit_rows.len());
-    let k = components.min(dims).min(fit_rows.len().saturating_sub(1));
-    if k == 0 {
-        return None;
+    // Zeros a sparse row does not store add nothing to the sums and (0 − mean)² each to the
+    // squared deviations.
+    let mut mean = vec![0.0f64; dims];
+    let mut stored = vec![0usize; dims];
+    for i in 0..n {
+        for (j, v) in data.row(i).nonzeros() {
+            mean[j] += v as f64;
+            stored[j] += 1;
+        }
     }
-    let model = FittedPca::fit(fit.view(), k)?;
-    const CHUNK: usize = 4096;
-    // Fewer components than asked when the data have lower rank.
-    let d = model.n_components();
-    let mut out: Vec<f32> = Vec::with_capacity(n * d);
-    for start in (0..n).step_by(CHUNK) {
-        let end = (start + CHUNK).min(n);
-        let y = model.project(standardised(&mut (start..end), end - start).view());
-        out.extend(y.iter().map(|&v| v as f32));
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let mut sd: Vec<f64> = mean
+        .iter()
+        .zip(&stored)
+        .map(|(m, &s)| (n - s) as f64 * m * m)
+        .collect();
+    for i in 0..n {
+        for (j, v) in data.row(i).nonzeros() {
+            sd[j] += (v as f64 - mean[j]).powi(2);
+        }
     }
-    (d > 0 && out.len() == n * d && out.iter().all(|v| v.is_finite())).then_some((out, d))
+    sd.iter_mut().for_each(|s| *s = (*s / n as f64).sqrt());
+    let columns = ColumnScale { mean, sd };
+    columns.fit_and_project(n, fit_rows, components, |r, out| {
+        out.fill(0.0);
+        for (j, v) in data.row(r).nonzeros() {
+            out[j] = v as f64;
+        }
+    })
+}
+
+/// Per-column mean and standard deviation: the standardisation (zero mean, unit variance;
+/// constant columns become 0) of scanpy's `pp.scale` before PCA.
+struct ColumnScale {
+    mean: Vec<f64>,
+    sd: Vec<f64>,
+}
+
+impl ColumnScale {
+    /// Fits on the standardised rows `fit_rows` and projects all `n` rows, chunk by chunk, so
+    /// no f64 copy of the whole matrix is held (atlas-sized inputs). `read_row(r, out)` writes
+    /// row `r`'s raw values.
+    fn fit_and_project(
+        &self,
+        n: usize,
+        fit_rows: &[usize],
+        components: usize,
+        read_row: impl Fn(usize, &mut [f64]),
+    ) -> Option<(Vec<f32>, usize)> {
+        let dims = self.mean.len();
+        let standardised = |rows: &mut dyn Iterator<Item = usize>, count: usize| {
+            let mut x = Array2::zeros((count, dims));
+            for (mut out, r) in x.rows_mut().into_iter().zip(rows) {
+                let out = out.as_slice_mut().expect("rows of a standard-layout array");
+                read_row(r, out);
+                for ((o, m), sd) in out.iter_mut().zip(&self.mean).zip(&self.sd) {
+                    *o = if *sd > 0.0 { (*o - m) / sd } else { 0.0 };
+                }
+            }
+            x
+        };
+        if fit_rows.iter().any(|&r| r >= n) {
+            return None;
+        }
+        let fit = standardised(&mut fit_rows.iter().copied(), fit_rows.len());
+        let k = components.min(dims).min(fit_rows.len().saturating_sub(1));
+        if k == 0 {
+            return None;
+        }
+        let model = FittedPca::fit(fit.view(), k)?;
+        const CHUNK: usize = 4096;
+        // Fewer components than asked when the data have lower rank.
+        let d = model.n_components();
+        let mut out: Vec<f32> = Vec::with_capacity(n * d);
+        for start in (0..n).step_by(CHUNK) {
+            let end = (start + CHUNK).min(n);
+            let y = model.project(standardised(&mut (start..end), end - start).view());
+            out.extend(y.iter().map(|&v| v as f32));
+        }
+        (d > 0 && out.len() == n * d && out.iter().all(|v| v.is_finite())).then_some((out, d))
+    }
 }
 
 #[cfg(test)]

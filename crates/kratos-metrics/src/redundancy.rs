@@ -26,8 +26,8 @@ fn check_genes(data: &Dataset, genes: &[usize], what: &str) -> Result<()> {
 fn absolute_correlations(data: &Dataset, genes: &[usize]) -> Array2<f64> {
     let n = data.n_cells();
     let mut z = Array2::<f64>::zeros((n, genes.len()));
-    for (j, &g) in genes.iter().enumerate() {
-        let column: Vec<f64> = (0..n).map(|i| f64::from(data.get(i, g))).collect();
+    for (j, column) in data.columns(genes).into_iter().enumerate() {
+        let column: Vec<f64> = column.into_iter().map(f64::from).collect();
         let mean = column.iter().sum::<f64>() / n.max(1) as f64;
         let norm = column
             .iter()

@@ -77,6 +77,10 @@ pub struct TrainingConfig {
     /// the network to rely on few genes; 0 (the default, as published) disables it.
     #[config(default = 0.0)]
     pub l1_first_layer: f64,
+    /// At most about this many mini-batches: the epochs are cut to ⌈max_steps / batches per
+    /// epoch⌉ when there are more, so that large data sets cost a bounded training (`None`, the
+    /// default: all `epochs`).
+    pub max_steps: Option<usize>,
 }
 
 /// A [`TrainingConfig`] whose values have been checked ([`TrainingConfig::check`]): what
@@ -165,6 +169,12 @@ impl TrainingConfig {
                 format!("must lie in [0, 1), got {}", self.dropout),
             ));
         }
+        if self.max_steps == Some(0) {
+            return Err(ModelError::invalid(
+                "max_steps",
+                "must be at least 1 (or unset: every epoch)",
+            ));
+        }
         if let Some(es) = &self.early_stopping {
             if es.patience == 0 {
                 return Err(ModelError::invalid(
@@ -180,6 +190,23 @@ impl TrainingConfig {
             }
         }
         Ok(ValidTrainingConfig(self.clone()))
+    }
+
+    /// The epochs training runs on `cells` training cells: `epochs`, cut by `max_steps`
+    /// (at least one).
+    ///
+    /// ```
+    /// use kratos_model::TrainingConfig;
+    /// let config = TrainingConfig::new().with_max_steps(Some(3000));
+    /// assert_eq!(config.epochs_for(1_661), 100); // 26 batches an epoch
+    /// assert_eq!(config.epochs_for(63_000), 4); // 985 batches an epoch
+    /// ```
+    pub fn epochs_for(&self, cells: usize) -> usize {
+        let batches = cells.div_ceil(self.batch_size.max(1)).max(1);
+        match self.max_steps {
+            Some(steps) => self.epochs.min(steps.div_ceil(batches)).max(1),
+            None => self.epochs,
+        }
     }
 
     /// The width of the embedding (the last hidden layer).

@@ -68,14 +68,6 @@ fn validation_split(
     (train, valid)
 }
 
-fn gather_rows(values: &[f32], n_genes: usize, rows: &[usize]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(rows.len() * n_genes);
-    for &r in rows {
-        out.extend_from_slice(&values[r * n_genes..(r + 1) * n_genes]);
-    }
-    out
-}
-
 fn one_hot<B: Backend>(classes: &[usize], n_classes: usize, device: &B::Device) -> Tensor<B, 2> {
     let mut y = vec![0f32; classes.len() * n_classes];
     for (i, &k) in classes.iter().enumerate() {
@@ -217,7 +209,8 @@ pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
     // Scaled rows of the training cells, gathered on demand (`local` indexes `cells`).
     let scaled_rows = |local: &[usize]| -> Result<Vec<f32>> {
         let rows: Vec<usize> = local.iter().map(|&i| cells[i]).collect();
-        let mut out = gather_rows(data.values(), n_genes, &rows);
+        let mut out = Vec::new();
+        data.gather_rows(&rows, &mut out);
         scaler.transform_in_place(&mut out)?;
         Ok(out)
     };
@@ -242,10 +235,11 @@ pub fn fit_cells_with_progress<B: AutodiffBackend, F: FnMut(&EpochRecord)>(
 
     let mut network = network;
     let mut order = train_cells.clone();
-    let mut history = Vec::with_capacity(config.epochs);
+    let epochs = config.epochs_for(train_cells.len());
+    let mut history = Vec::with_capacity(epochs);
     let mut best: Option<(f64, Classifier<B>)> = None;
     let mut since_best = 0usize;
-    for epoch in 1..=config.epochs {
+    for epoch in 1..=epochs {
         order.shuffle(&mut rng);
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
         for batch in order.chunks(config.batch_size) {

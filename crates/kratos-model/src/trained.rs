@@ -153,7 +153,7 @@ impl<B: AutodiffBackend> TrainedModel<B> {
     /// The scaled values (row-major) of `data`, after checking its genes are the model's.
     pub fn scaled_values(&self, data: &Dataset) -> Result<Vec<f32>> {
         self.check_genes(data)?;
-        let mut values = data.values().to_vec();
+        let mut values = data.to_dense_values();
         self.scaler.transform_in_place(&mut values)?;
         Ok(values)
     }
@@ -208,9 +208,7 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         let mut values = Vec::new();
         for batch in cells.chunks(INFERENCE_BATCH) {
             values.clear();
-            for &c in batch {
-                values.extend_from_slice(data.row(c));
-            }
+            data.gather_rows(batch, &mut values);
             self.scaler.transform_in_place(&mut values)?;
             self.host.forward(Rows::dense(&values, g), &mut pass);
             f(&pass, &mut out);

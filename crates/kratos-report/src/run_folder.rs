@@ -60,7 +60,7 @@ pub fn write_run(
     let out = Folder(dir);
     let start = Instant::now();
     let trained = &analysis.trained;
-    let ds = trained.model_input();
+    let ds = trained.all_genes_input();
     let labels = ds
         .require_labels()
         .map_err(|e| ReportError::Kratos(e.into()))?;
@@ -275,6 +275,7 @@ pub fn write_run(
             path: info.data_path.clone(),
             cells: n,
             genes: ds.n_genes(),
+            model_genes: trained.model_input().n_genes(),
             labels: info.label_source.clone(),
             looks_like_counts: looks_like_counts(ds),
             log1p_applied: trained.log1p_applied(),
@@ -287,6 +288,7 @@ pub fn write_run(
         embedding: analysis.quality.clone(),
         input_pca: analysis.input_pca.clone(),
         timings_s: timings,
+        peak_memory_mb: kratos::analysis::peak_memory_bytes().map(|b| b as f64 / 1e6),
         parameters: Parameters {
             seed: params.seed(),
             test_fraction: 0.3,

@@ -33,6 +33,9 @@ pub struct Report {
     pub input_pca: Option<EmbeddingQuality>,
     /// Seconds per stage.
     pub timings_s: BTreeMap<String, f64>,
+    /// The largest resident memory of the run, in MB (10^6 bytes), when the system says
+    /// (Linux).
+    pub peak_memory_mb: Option<f64>,
     /// Every parameter.
     pub parameters: Parameters,
     /// One entry per panel written.
@@ -56,6 +59,8 @@ pub struct DataSection {
     pub cells: usize,
     /// Genes.
     pub genes: usize,
+    /// Genes the models saw: all of them, or those of the default's screen.
+    pub model_genes: usize,
     /// Where the labels came from.
     pub labels: String,
     /// Whether the values look like counts (non-negative integers).

@@ -61,7 +61,7 @@ pub fn role_stats(dataset: &Dataset, roles: &[GeneRole]) -> Vec<RoleStats> {
         vec![0usize; dataset.n_genes()],
     );
     for i in 0..dataset.n_cells() {
-        for (j, &v) in dataset.row(i).iter().enumerate() {
+        for (j, v) in dataset.row(i).iter().enumerate() {
             sums[j] += v as f64;
             zeros[j] += usize::from(v == 0.0);
         }
@@ -105,7 +105,7 @@ pub struct LibrarySize {
 /// Library sizes (sum of each cell's values).
 pub fn library_size(dataset: &Dataset) -> LibrarySize {
     let mut sizes: Vec<f64> = (0..dataset.n_cells())
-        .map(|i| dataset.row(i).iter().map(|&v| v as f64).sum())
+        .map(|i| dataset.row(i).nonzeros().map(|(_, v)| v as f64).sum())
         .collect();
     sizes.sort_by(f64::total_cmp);
     let n = sizes.len().max(1) as f64;

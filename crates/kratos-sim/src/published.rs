@@ -55,7 +55,7 @@ pub fn neutral_gene_names(n: usize) -> Vec<String> {
 /// let roles = [GeneRole::Causal, GeneRole::Dependent, GeneRole::Noise];
 /// let copy = kratos_sim::evaluation_copy(&ds, &roles, 5)?;
 /// assert_eq!(copy.dataset.gene_names(), ["g001", "g002", "g003"]);
-/// let j = copy.dataset.row(0).iter().position(|&v| v == 1.0).unwrap();
+/// let j = copy.dataset.row(0).iter().position(|v| v == 1.0).unwrap();
 /// assert_eq!(copy.roles[j], GeneRole::Causal);
 /// # Ok::<(), kratos_sim::SimError>(())
 /// ```
@@ -120,7 +120,7 @@ mod tests {
             let original = ds
                 .row(0)
                 .iter()
-                .position(|&v| v == copy.dataset.get(0, j))
+                .position(|v| v == copy.dataset.get(0, j))
                 .unwrap();
             assert_eq!(Some(*role), GeneRole::from_published_name(&names[original]));
             assert_eq!(copy.dataset.get(1, j), ds.get(1, original));

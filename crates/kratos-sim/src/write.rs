@@ -174,14 +174,14 @@ fn push_f32(line: &mut String, v: f32) {
 #[derive(Clone, Copy)]
 enum Row<'a> {
     Counts(&'a [u32]),
-    Values(&'a [f32]),
+    Values(kratos_data::Row<'a>),
 }
 
 impl Row<'_> {
     fn for_each(self, mut f: impl FnMut(usize, Option<u32>, f32)) {
         match self {
             Row::Counts(c) => c.iter().enumerate().for_each(|(j, &v)| f(j, Some(v), 0.0)),
-            Row::Values(v) => v.iter().enumerate().for_each(|(j, &x)| f(j, None, x)),
+            Row::Values(v) => v.iter().enumerate().for_each(|(j, x)| f(j, None, x)),
         }
     }
 
@@ -197,7 +197,7 @@ impl Row<'_> {
     fn nonzero(self) -> usize {
         match self {
             Row::Counts(c) => c.iter().filter(|&&v| v != 0).count(),
-            Row::Values(v) => v.iter().filter(|&&x| x != 0.0).count(),
+            Row::Values(v) => v.nonzeros().count(),
         }
     }
 }
@@ -405,8 +405,8 @@ impl Simulation {
             )?,
             write_features(&dir.join(FEATURES_TSV), ds.gene_names(), overwrite)?,
         ];
-        let nnz = ds.values().iter().filter(|&&v| v != 0.0).count();
-        let integer = ds.values().iter().all(|v| v.fract() == 0.0);
+        let nnz = ds.stored_values().iter().filter(|&&v| v != 0.0).count();
+        let integer = ds.stored_values().iter().all(|v| v.fract() == 0.0);
         let shape = (ds.n_genes(), ds.n_cells(), nnz);
         let mut sink = MtxSink::create(&dir.join(MATRIX_MTX), shape, integer, overwrite)?;
         for i in 0..ds.n_cells() {
@@ -595,7 +595,12 @@ mod tests {
             "%%MatrixMarket matrix coordinate integer general"
         );
         let size = mtx_lines.find(|l| !l.starts_with('%')).unwrap();
-        let nnz = sim.dataset.values().iter().filter(|&&v| v != 0.0).count();
+        let nnz = sim
+            .dataset
+            .stored_values()
+            .iter()
+            .filter(|&&v| v != 0.0)
+            .count();
         assert_eq!(size, format!("5 6 {nnz}"));
         for entry in mtx_lines {
             let f: Vec<usize> = entry.split(' ').map(|x| x.parse().unwrap()).collect();

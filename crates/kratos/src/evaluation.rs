@@ -10,6 +10,7 @@ use kratos_metrics::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::stratified_subsample;
 use crate::{Error, Result};
 
 /// k-means runs behind [`EmbeddingQuality`]. One run of scikit-learn's algorithm reaches the
@@ -35,8 +36,12 @@ pub struct EmbeddingQuality {
     /// Inertia of the k-means clustering (sum of squared distances to the centres; lower is a
     /// better optimum): the best of [`EMBEDDING_KMEANS_RUNS`] runs.
     pub kmeans_inertia: f64,
-    /// Cells and dimensions of the embedding.
+    /// Cells of the embedding.
     pub cells: usize,
+    /// Cells the scores were computed on: all of them, or a stratified sample of
+    /// [`QUALITY_MAX_CELLS`] on larger data.
+    #[serde(default)]
+    pub scored_cells: usize,
     /// Dimensions of the embedding.
     pub dims: usize,
 }
@@ -44,6 +49,10 @@ pub struct EmbeddingQuality {
 /// Above this many cells the silhouette of [`EmbeddingQuality::of`] is computed on an even
 /// sample of this many cells (its cost is quadratic in the cells).
 pub const SILHOUETTE_MAX_CELLS: usize = 10_000;
+
+/// Above this many cells [`EmbeddingQuality::of`] scores a stratified sample of this many
+/// (seeded): k-means' cost grows with the cells and its runs, the scores do not need them all.
+pub const QUALITY_MAX_CELLS: usize = 20_000;
 
 impl EmbeddingQuality {
     /// Scores row-major `values` (`n_cells x dims`) against `labels`: k-means (scikit-learn's
@@ -55,6 +64,16 @@ impl EmbeddingQuality {
         labels: &Labels,
         seed: u64,
     ) -> Result<Self> {
+        if n_cells > QUALITY_MAX_CELLS && dims > 0 {
+            let rows = stratified_subsample(labels.assignments(), QUALITY_MAX_CELLS, seed);
+            let sample: Vec<f32> = rows
+                .iter()
+                .flat_map(|&r| values[r * dims..(r + 1) * dims].iter().copied())
+                .collect();
+            let mut quality = Self::of(&sample, rows.len(), dims, &labels.select(&rows), seed)?;
+            quality.cells = n_cells;
+            return Ok(quality);
+        }
         let k = labels.n_classes();
         let fit = KMeansParams::new(k)
             .n_init(EMBEDDING_KMEANS_RUNS)
@@ -83,6 +102,7 @@ impl EmbeddingQuality {
             kmeans_k: k,
             kmeans_inertia: fit.inertia,
             cells: n_cells,
+            scored_cells: n_cells,
             dims,
         })
     }

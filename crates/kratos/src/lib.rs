@@ -76,8 +76,8 @@ mod pipeline;
 mod progress;
 
 pub use evaluation::{
-    EMBEDDING_KMEANS_RUNS, EmbeddingQuality, SILHOUETTE_MAX_CELLS, evaluate_panel,
-    rankings_for_classes,
+    EMBEDDING_KMEANS_RUNS, EmbeddingQuality, QUALITY_MAX_CELLS, SILHOUETTE_MAX_CELLS,
+    evaluate_panel, rankings_for_classes,
 };
 pub use kratos_data::{
     self as data, DataError, Dataset, GeneRole, Labels, MinMaxScaler, TrainTestSplit,
@@ -95,7 +95,7 @@ pub use kratos_explain::{
 pub use kratos_metrics as metrics;
 pub use kratos_metrics::{
     ClassEvaluation, KMeansParams, MetricsError, PanelEvaluation, PanelEvaluationParams,
-    RoleCounts, TopKGrid, ValidPanelEvaluationParams, pca,
+    RoleCounts, TopKGrid, ValidPanelEvaluationParams, pca, pca_of,
 };
 pub use kratos_model::{
     self as model, AutodiffBackend, Backend, DefaultBackend, EarlyStoppingConfig, EpochRecord,

@@ -1,7 +1,7 @@
 use kratos_data::{Dataset, TrainTestSplit, preprocess, stratified_split};
 use kratos_explain::{
     CwExplainer, Explainer, GenePanel, PanelOptions, PanelRun, Preprocessing, Preset,
-    ValidPanelOptions, ValidPreset, explain_ensemble, explain_pair,
+    ValidPanelOptions, ValidPreset, explain_ensemble, explain_pair, extend_panel, screen_genes,
 };
 use kratos_metrics::{PanelEvaluation, ValidPanelEvaluationParams};
 use kratos_model::{
@@ -175,15 +175,31 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
         }
         let preset = preset.check()?;
         let labels = dataset.require_labels()?;
-        let split = stratified_split(labels, self.test_fraction, preset.training.seed)?;
+        let mut split = stratified_split(labels, self.test_fraction, preset.training.seed)?;
+        if let Some(max) = preset.max_train_cells_per_class {
+            split.train = cap_per_class(
+                &split.train,
+                labels.assignments(),
+                max,
+                preset.training.seed,
+            );
+        }
         let log1p = preset
             .preprocessing
             .applies_to_cells(&dataset, &split.train);
-        // One copy of the cells: log1p (if it applies) replaces the values in place.
-        let mut input = dataset;
+        // One copy of the cells: log1p (if it applies) replaces the values in place. With more
+        // genes than the preset's screen allows, the models see a copy of the screened genes.
+        let mut all = dataset;
         if log1p {
-            preprocess::log1p(&mut input)?;
+            preprocess::log1p(&mut all)?;
         }
+        let (input, screen) = match preset.max_genes {
+            Some(max) if all.n_genes() > max => {
+                let kept = screen_genes(&all, &split.train, max)?;
+                (all.select_genes(&kept), Some(Screen { all, kept }))
+            }
+            _ => (all, None),
+        };
         let mut progress = self.progress.take();
         let models = (0..preset.ensemble_size)
             .map(|member| {
@@ -204,6 +220,7 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
         let test_accuracy = models[0].accuracy_on_cells(&input, &split.test)?;
         Ok(TrainedPipeline {
             input,
+            screen,
             log1p,
             split,
             models,
@@ -214,15 +231,51 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
     }
 }
 
+/// `cells` with at most `max` of each class (by `assignments`), a seeded draw where a class has
+/// more; in ascending order.
+fn cap_per_class(cells: &[usize], assignments: &[usize], max: usize, seed: u64) -> Vec<usize> {
+    use rand::SeedableRng;
+    use rand::seq::SliceRandom;
+    let classes = assignments.iter().copied().max().map_or(0, |m| m + 1);
+    let mut by_class = vec![Vec::new(); classes];
+    for &c in cells {
+        by_class[assignments[c]].push(c);
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut kept: Vec<usize> = Vec::with_capacity(cells.len());
+    for mut members in by_class {
+        if members.len() > max {
+            members.shuffle(&mut rng);
+            members.truncate(max);
+        }
+        kept.extend(members);
+    }
+    kept.sort_unstable();
+    kept
+}
+
+/// All genes of data whose genes were screened ([`Preset::max_genes`]), and the screened ones.
+struct Screen {
+    /// Every cell and gene, after the preprocessing.
+    all: Dataset,
+    /// The genes the models see (column indices of `all`, ascending).
+    kept: Vec<usize>,
+}
+
 /// The trained models of a preset with their data and split: makes the preset's panel,
 /// explains with any [`Explainer`], embeds, evaluates and reports accuracy.
 ///
 /// Every panel uses all of the ensemble: each model explains its own share of the cells
 /// ([`explain_ensemble`]). Prediction and the embedding use the first model
-/// ([`TrainedPipeline::model`]), which is also the one a run saves.
+/// ([`TrainedPipeline::model`]), which is also the one a run saves. On data with more genes than
+/// the preset's screen ([`Preset::max_genes`]) the models see the screened genes
+/// ([`TrainedPipeline::model_input`]) and every panel lists the other genes after them
+/// ([`kratos_explain::extend_panel`]).
 pub struct TrainedPipeline<B: AutodiffBackend = DefaultBackend> {
     /// All cells as the models see them (log1p applied in place when it applies).
     input: Dataset,
+    /// Every gene, when the models see only some.
+    screen: Option<Screen>,
     log1p: bool,
     split: TrainTestSplit,
     models: Vec<TrainedModel<B>>,
@@ -251,9 +304,31 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
 
     /// All cells (training and test) as the models see them: after log1p if it was applied
     /// (see [`TrainedPipeline::log1p_applied`]; `exp(x) − 1` gives the raw values back), else
-    /// as given.
+    /// as given; only the screened genes when there was a screen.
     pub fn model_input(&self) -> &Dataset {
         &self.input
+    }
+
+    /// All cells and genes after the preprocessing: [`TrainedPipeline::model_input`] unless the
+    /// genes were screened, then every gene (what the marker tests and the panels' other genes
+    /// are computed on).
+    pub fn all_genes_input(&self) -> &Dataset {
+        self.screen.as_ref().map_or(&self.input, |s| &s.all)
+    }
+
+    /// The genes the models see (column indices of [`TrainedPipeline::all_genes_input`]), or
+    /// `None` when they see every gene.
+    pub fn screened_genes(&self) -> Option<&[usize]> {
+        self.screen.as_ref().map(|s| s.kept.as_slice())
+    }
+
+    /// `panel` of the models' genes as a panel of every gene (unchanged without a screen); the
+    /// other genes of a class that is not one of the data's (a pair) keep their column order.
+    fn extend(&self, panel: GenePanel) -> Result<GenePanel> {
+        match &self.screen {
+            Some(s) => Ok(extend_panel(&panel, &s.all, &s.kept)?),
+            None => Ok(panel),
+        }
     }
 
     /// The train/test split (cell indices into [`TrainedPipeline::model_input`]).
@@ -271,10 +346,26 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         self.log1p
     }
 
-    /// Applies the pipeline's preprocessing to other cells (raw values of the model's genes),
-    /// ready for the models' `predict` and `embedding`.
+    /// Applies the pipeline's preprocessing to other cells (raw values of the genes the
+    /// pipeline was given, in its order), ready for the models' `predict` and `embedding`:
+    /// log1p if it applied, and the screen's genes if there was one.
     pub fn prepare(&self, data: &Dataset) -> Result<Dataset> {
-        let mut d = data.clone();
+        let mut d = match &self.screen {
+            Some(s) => {
+                if data.gene_names() != s.all.gene_names() {
+                    return Err(Error::InvalidParameter {
+                        name: "data",
+                        problem: format!(
+                            "has {} genes where the pipeline was given {}; give its genes in its order",
+                            data.n_genes(),
+                            s.all.n_genes()
+                        ),
+                    });
+                }
+                data.select_genes(&s.kept)
+            }
+            None => data.clone(),
+        };
         if self.log1p {
             preprocess::log1p(&mut d)?;
         }
@@ -321,7 +412,7 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     /// The marker panel of every class according to `explainer`, over the correctly classified
     /// cells of all cells (as the paper does), each model of the ensemble explaining its share.
     pub fn explain<E: Explainer<B>>(&self, explainer: E) -> Result<GenePanel> {
-        Ok(explain_ensemble(
+        self.extend(explain_ensemble(
             &explainer,
             &self.models,
             &self.input,
@@ -334,7 +425,7 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         explainers
             .iter()
             .map(|e| {
-                Ok(explain_ensemble(
+                self.extend(explain_ensemble(
                     *e,
                     &self.models,
                     &self.input,
@@ -347,6 +438,12 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     /// The genes separating class `class` from class `versus` (one-vs-one CW), as a panel
     /// with one class named `"<class> vs <versus>"`.
     pub fn explain_pair(&self, class: &str, versus: &str) -> Result<GenePanel> {
+        let pair = self.pair(class, versus)?;
+        self.extend(pair)
+    }
+
+    /// [`TrainedPipeline::explain_pair`] on the models' genes.
+    fn pair(&self, class: &str, versus: &str) -> Result<GenePanel> {
         Ok(explain_pair(
             &CwExplainer::one_vs_one(),
             &self.models,
@@ -365,20 +462,22 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         let (mut classes, mut scores, mut counts) = (Vec::new(), Vec::new(), Vec::new());
         for a in &names {
             for b in names.iter().filter(|b| *b != a) {
-                let p = self.explain_pair(a, b)?;
+                let p = self.pair(a, b)?;
                 classes.push(p.class_names()[0].clone());
                 scores.push(p.scores(0).to_vec());
                 counts.push(p.cells_used()[0]);
                 on_pair(classes.len(), total);
             }
         }
-        Ok(GenePanel::from_scores(
+        let panel = GenePanel::from_scores(
             "cw-ovo",
             self.model().gene_names().to_vec(),
             classes,
             scores,
             counts,
-        )?)
+        )?;
+        // The pairs are not classes of the data: their other genes keep their column order.
+        self.extend(panel)
     }
 
     /// The embedding (row-major `cells x embedding size`) of all cells by the first model.
@@ -400,15 +499,15 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
         )
     }
 
-    /// The paper's SVM top-k protocol (and PCC redundancy) for `panel` on all cells as the
-    /// models see them ([`TrainedPipeline::model_input`]). The panel's classes are matched to
-    /// the data's by name.
+    /// The paper's SVM top-k protocol (and PCC redundancy) for `panel` on all cells and genes
+    /// after the preprocessing ([`TrainedPipeline::all_genes_input`]). The panel's classes and
+    /// genes are matched to the data's by name.
     pub fn evaluate(
         &self,
         panel: &GenePanel,
         params: &ValidPanelEvaluationParams,
     ) -> Result<PanelEvaluation> {
-        evaluate_panel(&self.input, panel, params, |_, _| {})
+        evaluate_panel(self.all_genes_input(), panel, params, |_, _| {})
     }
 }
 

@@ -9,7 +9,7 @@
 //! use kratos_data::preprocess::{log1p, normalize_total, DEFAULT_TARGET_SUM};
 //! let mut ds = Dataset::from_matrix(vec![1.0, 3.0, 0.0, 2.0], 2, 2)?;
 //! normalize_total(&mut ds, DEFAULT_TARGET_SUM)?;
-//! assert_eq!(ds.row(0), &[2500.0, 7500.0]);
+//! assert_eq!(ds.row(0).to_vec(), [2500.0, 7500.0]);
 //! log1p(&mut ds)?;
 //! assert!((ds.get(1, 1) - 10_001f32.ln()).abs() < 1e-4);
 //! # Ok::<(), kratos_data::DataError>(())

@@ -25,7 +25,7 @@ pub fn normalize_total(data: &mut Dataset, target_sum: f32) -> Result<()> {
         return Ok(());
     }
     let totals: Vec<f64> = (0..data.n_cells())
-        .map(|i| data.row(i).iter().map(|&v| f64::from(v)).sum())
+        .map(|i| data.row(i).nonzeros().map(|(_, v)| f64::from(v)).sum())
         .collect();
     if let Some(i) = totals.iter().position(|t| !(t.is_finite() && *t >= 0.0)) {
         return Err(DataError::Invalid(format!(
@@ -34,16 +34,19 @@ pub fn normalize_total(data: &mut Dataset, target_sum: f32) -> Result<()> {
             totals[i]
         )));
     }
-    for (row, total) in data.values_mut().chunks_exact_mut(n_genes).zip(totals) {
-        if total == 0.0 {
-            continue;
-        }
-        // scanpy: counts (float32) / target_sum -> float32 divisor, then X / divisor.
-        let divisor = (total as f32) / target_sum;
-        for v in row {
-            *v /= divisor;
-        }
-    }
+    // scanpy: counts (float32) / target_sum -> float32 divisor, then X / divisor; cells
+    // without counts are left alone (x / 1 = x exactly).
+    let divisors: Vec<f32> = totals
+        .iter()
+        .map(|&t| {
+            if t == 0.0 {
+                1.0
+            } else {
+                (t as f32) / target_sum
+            }
+        })
+        .collect();
+    data.divide_rows(&divisors);
     Ok(())
 }
 
@@ -51,18 +54,20 @@ pub fn normalize_total(data: &mut Dataset, target_sum: f32) -> Result<()> {
 ///
 /// Errors if a value is at or below -1 (its logarithm is undefined), naming cell and gene.
 pub fn log1p(data: &mut Dataset) -> Result<()> {
-    if let Some(p) = data.values().iter().position(|&v| v <= -1.0) {
-        let g = data.n_genes();
+    let bad = (0..data.n_cells()).find_map(|i| {
+        data.row(i)
+            .nonzeros()
+            .find(|&(_, v)| v <= -1.0)
+            .map(|(j, v)| (i, j, v))
+    });
+    if let Some((i, j, v)) = bad {
         return Err(DataError::Invalid(format!(
-            "cannot take log1p of {} (cell `{}`, gene `{}`): values must be > -1",
-            data.values()[p],
-            data.cell_ids()[p / g],
-            data.gene_names()[p % g]
+            "cannot take log1p of {v} (cell `{}`, gene `{}`): values must be > -1",
+            data.cell_ids()[i],
+            data.gene_names()[j]
         )));
     }
-    for v in data.values_mut() {
-        *v = v.ln_1p();
-    }
+    data.map_stored_values(f32::ln_1p);
     Ok(())
 }
 
@@ -79,17 +84,9 @@ pub fn log1p(data: &mut Dataset) -> Result<()> {
 /// # Ok::<(), kratos_data::DataError>(())
 /// ```
 pub fn drop_zero_variance_genes(data: &Dataset) -> (Dataset, Vec<usize>) {
-    let g = data.n_genes();
-    let mut varies = vec![false; g];
-    if data.n_cells() > 0 {
-        let first = data.row(0);
-        for i in 1..data.n_cells() {
-            for ((flag, &v), &f) in varies.iter_mut().zip(data.row(i)).zip(first) {
-                *flag |= v != f;
-            }
-        }
-    }
-    let kept: Vec<usize> = (0..g).filter(|&j| varies[j]).collect();
+    let all: Vec<usize> = (0..data.n_cells()).collect();
+    let (min, max) = data.gene_ranges(&all);
+    let kept: Vec<usize> = (0..data.n_genes()).filter(|&j| min[j] < max[j]).collect();
     (data.select_genes(&kept), kept)
 }
 
@@ -101,15 +98,17 @@ mod tests {
     fn normalize_skips_empty_cells_and_rejects_bad_targets() {
         let mut ds = Dataset::from_matrix(vec![0.0, 0.0, 2.0, 2.0], 2, 2).unwrap();
         normalize_total(&mut ds, 10.0).unwrap();
-        assert_eq!(ds.values(), &[0.0, 0.0, 5.0, 5.0]);
+        assert_eq!(ds.to_dense_values(), [0.0, 0.0, 5.0, 5.0]);
         assert!(normalize_total(&mut ds, 0.0).is_err());
         assert!(normalize_total(&mut ds, f32::NAN).is_err());
     }
 
     #[test]
     fn log1p_rejects_values_at_minus_one() {
-        let mut ds = Dataset::from_matrix(vec![0.0, -1.0], 1, 2).unwrap();
-        let e = log1p(&mut ds).unwrap_err().to_string();
-        assert!(e.contains("gene `gene1`"), "{e}");
+        let ds = Dataset::from_matrix(vec![0.0, -1.0], 1, 2).unwrap();
+        for mut d in [ds.clone(), ds.into_sparse()] {
+            let e = log1p(&mut d).unwrap_err().to_string();
+            assert!(e.contains("gene `gene1`"), "{e}");
+        }
     }
 }

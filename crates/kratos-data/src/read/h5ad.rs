@@ -20,7 +20,7 @@ use hdf5_pure::{AttrValue, Datatype, DatatypeByteOrder, StringPadding};
 
 use super::make_unique;
 use super::options::ReadOptions;
-use crate::{DataError, Dataset, Labels, Result, SparseDataset, SparseMatrix};
+use crate::{DataError, Dataset, Labels, Result, SparseMatrix};
 
 /// An open `.h5ad` file plus its path, for error messages.
 struct H5ad<'a> {
@@ -571,13 +571,8 @@ fn check_counts(
     }
 }
 
-/// `X` (or raw) with names and labels, in the form it was stored.
-enum Loaded {
-    Sparse(SparseDataset),
-    Dense(Dataset),
-}
-
-fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded> {
+/// `X` (or raw) with names and labels, held as it was stored (sparse or dense).
+fn load(path: &Path, opts: &ReadOptions) -> Result<Dataset> {
     opts.check()?;
     let h = H5ad::open(path)?;
     let (x, var) = matrix_paths(&h, opts.uses_raw())?;
@@ -589,16 +584,7 @@ fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded> {
             }
             (cell_ids, gene_names, labels) =
                 names_and_labels(&h, var, matrix.n_rows(), matrix.n_cols(), x, opts)?;
-            let mut data = SparseDataset::new(matrix, cell_ids, gene_names)?;
-            if let Some(names) = labels {
-                data = data.with_labels(Labels::from_names(&names)?)?;
-            }
-            if let Some(genes) = opts.gene_subset() {
-                data = data
-                    .select_genes_by_name(genes)
-                    .map_err(|e| h.err(var, e))?;
-            }
-            Loaded::Sparse(data)
+            Dataset::from_sparse(matrix, cell_ids, gene_names)?
         }
         Matrix::Dense {
             values,
@@ -624,38 +610,19 @@ fn load(path: &Path, opts: &ReadOptions) -> Result<Loaded> {
                 check_counts(&h, x, &values, n_cols, None)?;
             }
             (cell_ids, gene_names, labels) = names_and_labels(&h, var, n_rows, n_cols, x, opts)?;
-            let mut ds = Dataset::new(values, cell_ids, gene_names)?;
-            if let Some(names) = labels {
-                ds = ds.with_labels(Labels::from_names(&names)?)?;
-            }
-            if let Some(genes) = opts.gene_subset() {
-                let idx = crate::sparse::gene_positions(ds.gene_names(), genes)
-                    .map_err(|e| h.err(var, e))?;
-                ds = ds.select_genes(&idx);
-            }
-            Loaded::Dense(ds)
+            Dataset::new(values, cell_ids, gene_names)?
         }
     };
-    Ok(loaded)
-}
-
-/// Reads an AnnData `.h5ad` file as a sparse cells x genes data set (a dense `X` is converted,
-/// keeping its non-zero values). See [`read_h5ad`] for the options that apply.
-pub fn read_h5ad_sparse(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<SparseDataset> {
-    let path = path.as_ref();
-    let data = match load(path, opts)? {
-        Loaded::Sparse(s) => s,
-        Loaded::Dense(ds) => {
-            let m = SparseMatrix::from_dense(ds.values(), ds.n_cells(), ds.n_genes())?;
-            let labels = ds.labels().cloned();
-            let s = SparseDataset::new(m, ds.cell_ids().to_vec(), ds.gene_names().to_vec())?;
-            match labels {
-                Some(l) => s.with_labels(l)?,
-                None => s,
-            }
-        }
+    let mut data = match labels {
+        Some(names) => loaded.with_labels(Labels::from_names(&names)?)?,
+        None => loaded,
     };
-    super::attach_sparse_labels(data, opts, path)
+    if let Some(genes) = opts.gene_subset() {
+        let idx =
+            crate::sparse::gene_positions(data.gene_names(), genes).map_err(|e| h.err(var, e))?;
+        data = data.select_genes(&idx);
+    }
+    Ok(data)
 }
 
 /// Reads an AnnData `.h5ad` file (see the module docs for the layouts supported).
@@ -666,15 +633,13 @@ pub fn read_h5ad_sparse(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Sp
 ///   repeated cell id is an error.
 /// - Labels come from [`ReadOptions::label_key`] (an `obs` column), or a label file, or the
 ///   cell ids.
-/// - A sparse `X` is subset to [`ReadOptions::genes`] before it is made dense.
+/// - A sparse `X` stays sparse (CSR), a dense one dense; [`ReadOptions::genes`] is applied
+///   without making a sparse `X` dense.
 ///
 /// Errors name the file and the group or dataset that could not be read, e.g.
 /// "`X`: unsupported layout: sparse encoding `coo_matrix`".
 pub fn read_h5ad(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Dataset> {
     let path = path.as_ref();
-    let ds = match load(path, opts)? {
-        Loaded::Sparse(s) => s.into_dataset()?,
-        Loaded::Dense(ds) => ds,
-    };
-    super::attach_dense_labels(ds, opts, path)
+    let ds = load(path, opts)?;
+    super::attach_labels(ds, opts, path)
 }

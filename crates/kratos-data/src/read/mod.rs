@@ -32,12 +32,12 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
-pub use h5ad::{read_h5ad, read_h5ad_sparse};
+pub use h5ad::read_h5ad;
 pub use labels::{LabelTable, labels_from_cell_ids, read_label_table, read_labels};
 pub use options::ReadOptions;
-pub use tenx::read_10x_sparse;
+pub use tenx::read_10x;
 
-use crate::{DataError, Dataset, Result, SparseDataset};
+use crate::{DataError, Dataset, Result};
 
 /// The first bytes of every HDF5 file (the superblock signature).
 const HDF5_MAGIC: [u8; 8] = [0x89, b'H', b'D', b'F', b'\r', b'\n', 0x1a, b'\n'];
@@ -134,17 +134,7 @@ pub fn read_csv(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Dataset> {
             .map_err(|e| DataError::format(path, e.to_string()))?;
         ds = ds.select_genes(&idx);
     }
-    attach_dense_labels(ds, opts, path)
-}
-
-/// Reads a 10x Genomics matrix folder and makes it dense after applying
-/// [`ReadOptions::genes`]. See [`read_10x_sparse`].
-pub fn read_10x(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<Dataset> {
-    if opts.gene_subset().is_none() {
-        // All genes: parse straight into the dense matrix (one copy in memory).
-        return tenx::read_10x_dense(folder.as_ref(), opts);
-    }
-    read_10x_sparse(folder, opts)?.into_dataset()
+    attach_labels(ds, opts, path)
 }
 
 /// Makes names unique the way anndata's `make_index_unique` (behind scanpy's
@@ -205,21 +195,10 @@ fn labels_from_options(
     Ok(None)
 }
 
-fn attach_dense_labels(ds: Dataset, opts: &ReadOptions, data_path: &Path) -> Result<Dataset> {
+fn attach_labels(ds: Dataset, opts: &ReadOptions, data_path: &Path) -> Result<Dataset> {
     match labels_from_options(ds.cell_ids(), opts, data_path)? {
         Some(l) => ds.with_labels(l),
         None => Ok(ds),
-    }
-}
-
-fn attach_sparse_labels(
-    data: SparseDataset,
-    opts: &ReadOptions,
-    data_path: &Path,
-) -> Result<SparseDataset> {
-    match labels_from_options(data.cell_ids(), opts, data_path)? {
-        Some(l) => data.with_labels(l),
-        None => Ok(data),
     }
 }
 

@@ -85,9 +85,7 @@ impl ReadOptions {
         self
     }
 
-    /// Keep only these genes, in this order. Sparse inputs (10x folders, sparse `.h5ad`) are
-    /// subset before they are made dense, so a few genes of a large file stay cheap. A name
-    /// missing from the file is an error.
+    /// Keep only these genes, in this order. A name missing from the file is an error.
     pub fn genes<I, S>(mut self, genes: I) -> Self
     where
         I: IntoIterator<Item = S>,

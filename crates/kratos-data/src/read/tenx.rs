@@ -9,7 +9,7 @@ use super::delimited::parse_value;
 use super::input::{TextInput, open_text, read_all_text, read_error};
 use super::make_unique;
 use super::options::ReadOptions;
-use crate::{DataError, Dataset, Result, SparseDataset, SparseMatrix};
+use crate::{DataError, Dataset, Result, SparseMatrix};
 
 /// The first of `names` that exists in `folder`, or a [`DataError::MissingFile`].
 fn find_file(folder: &Path, names: &[&str]) -> Result<PathBuf> {
@@ -48,13 +48,99 @@ fn tsv_lines(path: &Path) -> Result<Vec<(u64, Vec<String>)>> {
     Ok(out)
 }
 
-/// A MatrixMarket coordinate matrix as read: `(row, column, value)` triplets, 0-based.
-struct Coordinates {
-    n_rows: usize,
-    n_cols: usize,
-    rows: Vec<u32>,
-    cols: Vec<u32>,
+/// The cells x genes CSR matrix of a genes x cells MatrixMarket file, built as the entries are
+/// read. Cell Ranger writes the entries cell by cell, so each cell's row is appended where it
+/// belongs and reading holds one matrix; entries out of cell order are set aside and sorted in
+/// at the end (a counting sort), so any order reads, at the cost of a second copy.
+struct CsrBuilder {
+    n_genes: usize,
+    n_cells: usize,
+    /// Start of every cell's row up to the last cell seen.
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
     values: Vec<f32>,
+    /// (cell, gene, value) of entries that came after a later cell's.
+    late: Vec<(u32, u32, f32)>,
+}
+
+impl CsrBuilder {
+    fn new(n_genes: usize, n_cells: usize, announced: usize) -> Self {
+        // The announced count is not trusted for the allocation (a corrupt size line could ask
+        // for terabytes); the vectors grow past this as entries arrive.
+        let reserve = announced.min(MAX_PREALLOCATED_ENTRIES);
+        CsrBuilder {
+            n_genes,
+            n_cells,
+            indptr: vec![0],
+            indices: Vec::with_capacity(reserve),
+            values: Vec::with_capacity(reserve),
+            late: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, gene: u32, cell: u32, value: f32) {
+        let cell = cell as usize;
+        if cell + 1 < self.indptr.len() {
+            self.late.push((cell as u32, gene, value));
+            return;
+        }
+        while self.indptr.len() <= cell {
+            self.indptr.push(self.values.len());
+        }
+        self.indices.push(gene);
+        self.values.push(value);
+    }
+
+    /// The matrix (rows sorted and repeated entries summed by [`SparseMatrix::from_csr`]).
+    fn finish(mut self) -> Result<SparseMatrix> {
+        while self.indptr.len() <= self.n_cells {
+            self.indptr.push(self.values.len());
+        }
+        if !self.late.is_empty() {
+            self.sort_in_late_entries();
+        }
+        SparseMatrix::from_csr(
+            self.n_cells,
+            self.n_genes,
+            self.indptr,
+            self.indices,
+            self.values,
+        )
+    }
+
+    fn sort_in_late_entries(&mut self) {
+        let mut indptr = vec![0usize; self.n_cells + 1];
+        for c in 0..self.n_cells {
+            indptr[c + 1] = self.indptr[c + 1] - self.indptr[c];
+        }
+        for &(c, _, _) in &self.late {
+            indptr[c as usize + 1] += 1;
+        }
+        for c in 0..self.n_cells {
+            indptr[c + 1] += indptr[c];
+        }
+        let total = indptr[self.n_cells];
+        let mut indices = vec![0u32; total];
+        let mut values = vec![0f32; total];
+        let mut next = indptr.clone();
+        for c in 0..self.n_cells {
+            let (a, b) = (self.indptr[c], self.indptr[c + 1]);
+            let at = next[c];
+            indices[at..at + b - a].copy_from_slice(&self.indices[a..b]);
+            values[at..at + b - a].copy_from_slice(&self.values[a..b]);
+            next[c] += b - a;
+        }
+        for &(c, g, v) in &self.late {
+            let at = next[c as usize];
+            indices[at] = g;
+            values[at] = v;
+            next[c as usize] += 1;
+        }
+        self.indptr = indptr;
+        self.indices = indices;
+        self.values = values;
+        self.late = Vec::new();
+    }
 }
 
 /// Parses a whitespace-separated token as an unsigned integer, naming the line and column.
@@ -76,37 +162,12 @@ fn parse_index(token: &[u8], path: &Path, line: u64, column: usize, what: &str) 
         })
 }
 
-/// Reads a MatrixMarket `coordinate` file (`real`, `double`, `integer` or `pattern`;
-/// `general` symmetry only). Hand-written because the format is a few lines and the MatrixMarket
-/// crates on crates.io read neither gzip nor into `f32` CSR.
 /// At most this many MatrixMarket entries are allocated before they are read.
 const MAX_PREALLOCATED_ENTRIES: usize = 1 << 22;
 
-/// Parses a MatrixMarket coordinate file into a [`Coordinates`] set of triplets.
-fn read_matrix_market(path: &Path, counts: bool) -> Result<Coordinates> {
-    parse_matrix_market(
-        path,
-        counts,
-        |n_rows, n_cols, nnz| {
-            Ok(Coordinates {
-                n_rows,
-                n_cols,
-                // The announced count is not trusted for the allocation (a corrupt size line
-                // could ask for terabytes); the vectors grow past this as entries arrive.
-                rows: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
-                cols: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
-                values: Vec::with_capacity(nnz.min(MAX_PREALLOCATED_ENTRIES)),
-            })
-        },
-        |c, i, j, v| {
-            c.rows.push(i);
-            c.cols.push(j);
-            c.values.push(v);
-        },
-    )
-}
-
-/// Parses a MatrixMarket coordinate file: `start(n_rows, n_cols, announced entries)` makes the
+/// Parses a MatrixMarket `coordinate` file (`real`, `double`, `integer` or `pattern`; `general`
+/// symmetry only), hand-written because the format is a few lines and the MatrixMarket crates
+/// on crates.io read neither gzip nor into `f32` CSR: `start(n_rows, n_cols, announced entries)` makes the
 /// receiver once the size line is read (it may refuse, e.g. a size that does not match the
 /// features), then `push(receiver, row, column, value)` gets every entry, 0-based, in file
 /// order. Errors name the line and field of any bad entry.
@@ -351,14 +412,17 @@ fn open_10x(folder: &Path, opts: &ReadOptions) -> Result<TenXFolder> {
 
 /// Reads a 10x Genomics matrix folder as a sparse cells x genes data set.
 ///
-/// Needs `matrix.mtx` (MatrixMarket coordinate, genes x cells, real or integer values),
+/// Needs `matrix.mtx` (MatrixMarket coordinate, genes x cells, real, integer or pattern values),
 /// `barcodes.tsv` (cell ids, first column) and `features.tsv` (or `genes.tsv`), each
 /// optionally gzipped (`.gz`). Gene names are the feature file's second column (gene symbol)
 /// when present, else its first; repeated names are made unique the way scanpy's
-/// `var_names_make_unique` does (see [`super::make_unique`]). Labels come from
-/// [`ReadOptions::label_file`] or [`ReadOptions::labels_from_cell_ids`]; the gene subset of
-/// [`ReadOptions::genes`] is applied.
-pub fn read_10x_sparse(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<SparseDataset> {
+/// `var_names_make_unique` does (see [`super::make_unique`]). Repeated entries are summed, as
+/// scipy does. Labels come from [`ReadOptions::label_file`] or
+/// [`ReadOptions::labels_from_cell_ids`]; the gene subset of [`ReadOptions::genes`] is applied.
+///
+/// The matrix is built in compressed rows as the file is read (one copy in memory when the
+/// entries come cell by cell, as Cell Ranger writes them).
+pub fn read_10x(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<Dataset> {
     let folder = folder.as_ref();
     let TenXFolder {
         matrix_path,
@@ -367,75 +431,11 @@ pub fn read_10x_sparse(folder: impl AsRef<Path>, opts: &ReadOptions) -> Result<S
         cell_ids,
         gene_names,
     } = open_10x(folder, opts)?;
-    let coords = read_matrix_market(&matrix_path, opts.expects_counts())?;
-    if coords.n_rows != gene_names.len() {
-        return Err(DataError::format(
-            &matrix_path,
-            format!(
-                "the matrix has {} rows (genes) but {} lists {} features",
-                coords.n_rows,
-                features_path.display(),
-                gene_names.len()
-            ),
-        ));
-    }
-    if coords.n_cols != cell_ids.len() {
-        return Err(DataError::format(
-            &matrix_path,
-            format!(
-                "the matrix has {} columns (cells) but {} lists {} barcodes",
-                coords.n_cols,
-                barcodes_path.display(),
-                cell_ids.len()
-            ),
-        ));
-    }
-    // Genes x cells triplets -> cells x genes CSR (counting sort by cell).
-    let n_cells = coords.n_cols;
-    let mut indptr = vec![0usize; n_cells + 1];
-    for &c in &coords.cols {
-        indptr[c as usize + 1] += 1;
-    }
-    for i in 0..n_cells {
-        indptr[i + 1] += indptr[i];
-    }
-    let mut next = indptr.clone();
-    let mut indices = vec![0u32; coords.values.len()];
-    let mut values = vec![0f32; coords.values.len()];
-    for ((&g, &c), &v) in coords.rows.iter().zip(&coords.cols).zip(&coords.values) {
-        let slot = next[c as usize];
-        indices[slot] = g;
-        values[slot] = v;
-        next[c as usize] += 1;
-    }
-    let matrix = SparseMatrix::from_csr(n_cells, coords.n_rows, indptr, indices, values)?;
-    let mut data = SparseDataset::new(matrix, cell_ids, gene_names)?;
-    if let Some(genes) = opts.gene_subset() {
-        data = data
-            .select_genes_by_name(genes)
-            .map_err(|e| DataError::format(folder, e.to_string()))?;
-    }
-    super::attach_sparse_labels(data, opts, &barcodes_path)
-}
-
-/// Reads a 10x Genomics matrix folder straight into a dense cells x genes data set, without
-/// the sparse intermediate: the entries are written into the dense matrix as they are parsed
-/// (repeated entries summed, as scipy does), so reading holds one matrix. Used by
-/// [`super::read_10x`] when no gene subset is asked for; same files, checks and errors as
-/// [`read_10x_sparse`].
-pub(crate) fn read_10x_dense(folder: &Path, opts: &ReadOptions) -> Result<Dataset> {
-    let TenXFolder {
-        matrix_path,
-        barcodes_path,
-        features_path,
-        cell_ids,
-        gene_names,
-    } = open_10x(folder, opts)?;
     let (n_cells, n_genes) = (cell_ids.len(), gene_names.len());
-    let values = parse_matrix_market(
+    let builder = parse_matrix_market(
         &matrix_path,
         opts.expects_counts(),
-        |n_rows, n_cols, _| {
+        |n_rows, n_cols, announced| {
             if n_rows != n_genes {
                 return Err(DataError::format(
                     &matrix_path,
@@ -454,25 +454,17 @@ pub(crate) fn read_10x_dense(folder: &Path, opts: &ReadOptions) -> Result<Datase
                     ),
                 ));
             }
-            let size = n_cells.checked_mul(n_genes).ok_or_else(|| {
-                DataError::format(&matrix_path, "the dense matrix would be too large")
-            })?;
-            let mut values: Vec<f32> = Vec::new();
-            values.try_reserve_exact(size).map_err(|_| {
-                DataError::format(
-                    &matrix_path,
-                    format!(
-                        "a dense {n_cells} x {n_genes} matrix does not fit in memory; read it sparse (read_10x_sparse) and select genes first"
-                    ),
-                )
-            })?;
-            values.resize(size, 0.0);
-            Ok(values)
+            Ok(CsrBuilder::new(n_genes, n_cells, announced))
         },
-        |values, gene, cell, v| values[cell as usize * n_genes + gene as usize] += v,
+        CsrBuilder::push,
     )?;
-    let ds = Dataset::new(values, cell_ids, gene_names)?;
-    super::attach_dense_labels(ds, opts, &barcodes_path)
+    let mut data = Dataset::from_sparse(builder.finish()?, cell_ids, gene_names)?;
+    if let Some(genes) = opts.gene_subset() {
+        let index = crate::sparse::gene_positions(data.gene_names(), genes)
+            .map_err(|e| DataError::format(folder, e.to_string()))?;
+        data = data.select_genes(&index);
+    }
+    super::attach_labels(data, opts, &barcodes_path)
 }
 
 #[cfg(test)]
@@ -490,21 +482,22 @@ mod tests {
         .unwrap();
         std::fs::write(d.join("barcodes.tsv"), "AAA-1\nCCC-1\n").unwrap();
         std::fs::write(d.join("genes.tsv"), "id1\tG\nid2\tG\nid3\tH\n").unwrap();
-        let ds = read_10x_sparse(d, &ReadOptions::new()).unwrap();
+        let ds = read_10x(d, &ReadOptions::new()).unwrap();
+        assert!(ds.is_sparse());
         assert_eq!(ds.gene_names(), &["G", "G-1", "H"]);
-        assert_eq!(ds.matrix().to_dense(), vec![5.0, 0.0, 1.0, 0.0, 7.0, 0.0]);
+        assert_eq!(ds.to_dense_values(), [5.0, 0.0, 1.0, 0.0, 7.0, 0.0]);
         std::fs::write(
             d.join("matrix.mtx"),
             "%%MatrixMarket matrix coordinate pattern general\n3 2 2\n2 1\n3 2\n",
         )
         .unwrap();
-        let ds = read_10x_sparse(d, &ReadOptions::new()).unwrap();
-        assert_eq!(ds.matrix().to_dense(), vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+        let ds = read_10x(d, &ReadOptions::new()).unwrap();
+        assert_eq!(ds.to_dense_values(), [0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
     }
 
     #[test]
-    fn dense_reading_equals_sparse_reading_then_densifying() {
-        // Entries out of cell order and one (gene, cell) repeated: both readers must sum it.
+    fn entries_in_any_order_are_sorted_in_and_repeats_summed() {
+        // An entry of cell c before those of cells a and b, gene 1 of cell a twice.
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(
@@ -515,18 +508,16 @@ mod tests {
         std::fs::write(d.join("barcodes.tsv"), "a\nb\nc\n").unwrap();
         std::fs::write(d.join("genes.tsv"), "g1\ng2\ng3\n").unwrap();
         let opts = ReadOptions::new();
-        let dense = read_10x_dense(d, &opts).unwrap();
+        let ds = read_10x(d, &opts).unwrap();
         assert_eq!(
-            dense,
-            read_10x_sparse(d, &opts).unwrap().into_dataset().unwrap()
+            ds.to_dense_values(),
+            [2.5, 3.0, 0.0, 0.0, 0.0, 4.0, 0.0, 1.5, 0.0]
         );
-        assert_eq!(
-            dense.values(),
-            &[2.5, 3.0, 0.0, 0.0, 0.0, 4.0, 0.0, 1.5, 0.0]
-        );
+        let m = ds.sparse_matrix().unwrap();
+        assert_eq!(m.indptr(), &[0, 2, 3, 4]);
         // Size mismatches are found from the size line, before any entry is stored.
         std::fs::write(d.join("barcodes.tsv"), "a\nb\n").unwrap();
-        let err = read_10x_dense(d, &opts).unwrap_err().to_string();
+        let err = read_10x(d, &opts).unwrap_err().to_string();
         assert!(
             err.contains("3 columns (cells)") && err.contains("2 barcodes"),
             "{err}"

@@ -48,7 +48,7 @@ fn crlf_bom_and_quoted_names_read_correctly() {
     .unwrap();
     assert_eq!(ds.cell_ids(), &["1_1", "2_2"]);
     assert_eq!(ds.gene_names(), &["g1", "g,2"]);
-    assert_eq!(ds.values(), &[1.0, 2.5, 0.0, 3.0]);
+    assert_eq!(ds.to_dense_values(), [1.0, 2.5, 0.0, 3.0]);
     assert_eq!(ds.labels().unwrap().class_names(), &["1", "2"]);
 }
 
@@ -61,7 +61,7 @@ fn genes_as_rows_with_transpose() {
     .unwrap();
     assert_eq!(ds.shape(), (3, 2));
     assert_eq!(ds.cell_ids(), &["c1", "c2", "c3"]);
-    assert_eq!(ds.row(2), &[3.0, 6.0]);
+    assert_eq!(ds.row(2).to_vec(), [3.0, 6.0]);
 }
 
 #[test]
@@ -405,9 +405,9 @@ fn tenx_folder_reads_and_reports_matrix_problems() {
     let ds = read_path(d, &ReadOptions::new()).unwrap();
     assert_eq!(ds.cell_ids(), &["AAA-1", "CCC-1"]);
     assert_eq!(ds.gene_names(), &["CD3E", "MS4A1", "CD3E-1"]);
-    assert_eq!(ds.values(), &[1.5, 0.0, 2.0, 0.0, 7.0, 1.0]);
+    assert_eq!(ds.to_dense_values(), [1.5, 0.0, 2.0, 0.0, 7.0, 1.0]);
     let ds = read_10x(d, &ReadOptions::new().genes(["CD3E-1"])).unwrap();
-    assert_eq!(ds.values(), &[2.0, 1.0]);
+    assert_eq!(ds.to_dense_values(), [2.0, 1.0]);
 
     let cases: [(&str, &str, &str); 6] = [
         (

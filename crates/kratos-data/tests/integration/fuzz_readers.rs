@@ -62,8 +62,8 @@ proptest! {
         let path = write(dir.path(), "x.csv", &bytes);
         if let Ok(ds) = read_csv(&path, &ReadOptions::new().expect_counts(true)) {
             // Whatever was accepted is a consistent, finite, non-negative matrix.
-            prop_assert_eq!(ds.values().len(), ds.n_cells() * ds.n_genes());
-            prop_assert!(ds.values().iter().all(|v| v.is_finite() && *v >= 0.0));
+            prop_assert_eq!(ds.to_dense_values().len(), ds.n_cells() * ds.n_genes());
+            prop_assert!(ds.stored_values().iter().all(|v| v.is_finite() && *v >= 0.0));
         }
         let tsv = write(dir.path(), "x.tsv", &bytes);
         let _ = read_path(&tsv, &ReadOptions::new().transpose(true));
@@ -102,7 +102,7 @@ proptest! {
         write(dir.path(), "features.tsv", &features);
         write(dir.path(), "barcodes.tsv", &barcodes);
         if let Ok(ds) = read_10x(dir.path(), &ReadOptions::new()) {
-            prop_assert_eq!(ds.values().len(), ds.n_cells() * ds.n_genes());
+            prop_assert_eq!(ds.to_dense_values().len(), ds.n_cells() * ds.n_genes());
         }
     }
 

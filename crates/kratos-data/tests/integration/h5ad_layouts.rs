@@ -8,7 +8,7 @@ use hdf5_pure::{
     AttrValue, CharacterSet, CompoundTypeBuilder, Datatype, FileBuilder, StringPadding,
 };
 use kratos_data::DataError;
-use kratos_data::read::{ReadOptions, read_h5ad, read_h5ad_sparse, read_path};
+use kratos_data::read::{ReadOptions, read_h5ad, read_path};
 
 /// Dense values of the 3 cells x 4 genes test matrix (row-major).
 const X: [f32; 12] = [1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 3.0, 4.0, 5.0, 0.0, 0.0, 6.5];
@@ -174,7 +174,7 @@ fn current_layout_csr_with_categorical_labels() {
     let (_d, p) = tmp("modern.h5ad");
     modern(&p, "csr_matrix");
     let ds = read_path(&p, &ReadOptions::new().label_key("cell_type")).unwrap();
-    assert_eq!(ds.values(), &X);
+    assert_eq!(ds.to_dense_values(), X);
     assert_eq!(ds.cell_ids(), &CELLS);
     assert_eq!(ds.gene_names(), &["A", "B", "A-1", "C"]);
     let l = ds.labels().unwrap();
@@ -182,16 +182,18 @@ fn current_layout_csr_with_categorical_labels() {
     // a plain string column works as labels too
     let ds = read_h5ad(&p, &ReadOptions::new().label_key("plain")).unwrap();
     assert_eq!(ds.labels().unwrap().class_counts(), vec![2, 1]);
-    // gene subset before densifying
+    // gene subset of the sparse matrix
     let ds = read_h5ad(&p, &ReadOptions::new().genes(["C", "A"])).unwrap();
-    assert_eq!(ds.values(), &[0.0, 1.0, 4.0, 0.0, 6.5, 5.0]);
+    assert_eq!(ds.to_dense_values(), [0.0, 1.0, 4.0, 0.0, 6.5, 5.0]);
+    assert!(ds.is_sparse());
     // raw: dense matrix with its own var
     let raw = read_h5ad(&p, &ReadOptions::new().use_raw(true)).unwrap();
     assert_eq!(raw.gene_names(), &["r1", "r2"]);
     assert_eq!(raw.get(2, 1), 6.0);
-    // sparse form
-    let sp = read_h5ad_sparse(&p, &ReadOptions::new()).unwrap();
-    assert_eq!(sp.matrix().nnz(), 6);
+    // held sparse, as stored; the dense raw matrix dense
+    let sp = read_h5ad(&p, &ReadOptions::new()).unwrap();
+    assert_eq!(sp.sparse_matrix().map(|m| m.nnz()), Some(6));
+    assert!(!raw.is_sparse());
 }
 
 #[test]
@@ -232,12 +234,12 @@ fn old_compound_layout_with_h5sparse_raw() {
     let (_d, p) = tmp("old.h5ad");
     old(&p);
     let ds = read_h5ad(&p, &ReadOptions::new().label_key("labels")).unwrap();
-    assert_eq!(ds.values(), &X);
+    assert_eq!(ds.to_dense_values(), X);
     assert_eq!(ds.cell_ids(), &CELLS);
     assert_eq!(ds.gene_names(), &["A", "B", "A-1", "C"]);
     assert_eq!(ds.labels().unwrap().name_of(0), "T");
     let raw = read_h5ad(&p, &ReadOptions::new().use_raw(true)).unwrap();
-    assert_eq!(raw.values(), &X);
+    assert_eq!(raw.to_dense_values(), X);
     assert_eq!(raw.gene_names(), &["r1", "r2", "r3", "r4"]);
 }
 

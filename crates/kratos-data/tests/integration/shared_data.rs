@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use kratos_data::preprocess::{HvgParams, highly_variable_genes, log1p, normalize_total};
-use kratos_data::read::{
-    ReadOptions, read_10x, read_csv, read_h5ad, read_h5ad_sparse, read_label_table, read_path,
-};
+use kratos_data::read::{ReadOptions, read_10x, read_csv, read_h5ad, read_label_table, read_path};
 use kratos_data::{Dataset, GeneRole, Labels};
 
 /// The shared data folder; the tests that need it are `#[ignore = "needs KRATOS_DATA"]`, so
@@ -42,7 +40,8 @@ fn assert_same_values(a: &Dataset, b: &Dataset, what: &str) {
     assert_eq!(a.shape(), b.shape(), "{what}: shapes differ");
     assert_eq!(a.cell_ids(), b.cell_ids(), "{what}: cell ids differ");
     assert_eq!(a.gene_names(), b.gene_names(), "{what}: gene names differ");
-    for (k, (x, y)) in a.values().iter().zip(b.values()).enumerate() {
+    let (a_values, b_values) = (a.to_dense_values(), b.to_dense_values());
+    for (k, (x, y)) in a_values.iter().zip(&b_values).enumerate() {
         let close = x == y || (x - y).abs() <= 1e-6 * x.abs().max(y.abs());
         assert!(
             close,
@@ -84,7 +83,11 @@ fn simulation_with_labels_from_cell_ids() {
             (20, dep, 100),
             "{file}"
         );
-        assert!(ds.values().iter().all(|&v| v >= 0.0 && v.fract() == 0.0));
+        assert!(
+            ds.stored_values()
+                .iter()
+                .all(|&v| v >= 0.0 && v.fract() == 0.0)
+        );
     }
 }
 
@@ -114,7 +117,7 @@ fn pbmc68k_reduced_csv_10x_and_h5ad_agree() {
     assert_eq!(expr.shape(), (700, 765));
     assert_eq!(counts(expr.labels().unwrap()), bulk);
     assert!(
-        expr.values().iter().any(|&v| v < 0.0),
+        expr.stored_values().iter().any(|&v| v < 0.0),
         "X is scaled, so it has negative values"
     );
 
@@ -171,7 +174,12 @@ fn digits_and_mnist() {
     let c = digits.labels().unwrap().class_counts();
     assert_eq!(c.len(), 10);
     assert!(c.iter().all(|&n| (174..=183).contains(&n)), "{c:?}");
-    assert!(digits.values().iter().all(|&v| (0.0..=16.0).contains(&v)));
+    assert!(
+        digits
+            .stored_values()
+            .iter()
+            .all(|&v| (0.0..=16.0).contains(&v))
+    );
 
     let m = dir.join("mnist");
     let mnist = read_path(
@@ -184,7 +192,12 @@ fn digits_and_mnist() {
         mnist.labels().unwrap().class_counts(),
         vec![1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
     );
-    assert!(mnist.values().iter().all(|&v| (0.0..=1.0).contains(&v)));
+    assert!(
+        mnist
+            .stored_values()
+            .iter()
+            .all(|&v| (0.0..=1.0).contains(&v))
+    );
 }
 
 #[test]
@@ -311,12 +324,10 @@ fn pbmc3k_counts_labels_h5ad_and_highly_variable_genes() {
     assert_eq!(full.shape(), (2700, 32_738));
     drop(full);
     // Its counts agree with counts.csv.gz on the cells and genes that passed QC.
-    let sub = read_h5ad_sparse(
+    let sub = read_h5ad(
         &h5,
         &ReadOptions::new().genes(counts_ds.gene_names().to_vec()),
     )
-    .unwrap()
-    .into_dataset()
     .unwrap();
     let row_of: HashMap<&str, usize> = sub
         .cell_ids()

@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::panel::require_labels;
 use crate::{ExplainError, GenePanel, Result};
 
+pub(crate) use statistics::mean_differences;
 pub use statistics::{expression_change_panel, mean_difference_panel, rank_test_panel};
 pub use three_step::{ThreeStepParams, three_step_panel};
 pub use welch::{welch_t_panel, welch_t_test};
@@ -240,6 +241,37 @@ fn labels_and_counts<'a>(data: &'a Dataset, method: &str) -> Result<(&'a Labels,
         counts[a] += 1;
     }
     Ok((labels, counts))
+}
+
+/// Genes whose non-zero values [`per_gene`] holds at once: bounds that copy for data with many
+/// genes.
+const GENES_PER_BLOCK: usize = 256;
+
+/// `f(state, cells, values)` for every gene of `data`, in gene order, with the gene's non-zero
+/// values (`cells` ascending, every other cell 0), block by block of [`GENES_PER_BLOCK`]
+/// genes; the genes of a block run in parallel, each worker with its own `init()` state.
+fn per_gene<T: Send, S>(
+    data: &Dataset,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, &[u32], &[f32]) -> T + Sync + Send,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let g = data.n_genes();
+    let mut out = Vec::with_capacity(g);
+    for start in (0..g).step_by(GENES_PER_BLOCK) {
+        let block = data.gene_columns(start..(start + GENES_PER_BLOCK).min(g));
+        out.extend(
+            block
+                .genes()
+                .into_par_iter()
+                .map_init(&init, |state, gene| {
+                    let (cells, values) = block.column(gene);
+                    f(state, cells, values)
+                })
+                .collect::<Vec<T>>(),
+        );
+    }
+    out
 }
 
 /// Turns per-gene results `(statistic, p-value)` for every class into a [`MarkerTest`].

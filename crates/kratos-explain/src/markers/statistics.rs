@@ -12,7 +12,7 @@ use crate::{GenePanel, Result};
 /// `class_names` are ignored; a class without cells, or without other cells, scores 0 for
 /// every gene. Named `expression-change`; `cells_used` counts each class's cells.
 pub fn expression_change_panel(data: &Dataset, class_names: &[String]) -> Result<GenePanel> {
-    let (mut scores, counts) = mean_differences(data, class_names, "the expression change")?;
+    let (mut scores, counts) = mean_differences(data, None, class_names, "the expression change")?;
     scores.iter_mut().flatten().for_each(|v| *v = v.abs());
     GenePanel::from_scores(
         "expression-change",
@@ -28,7 +28,7 @@ pub fn expression_change_panel(data: &Dataset, class_names: &[String]) -> Result
 /// `mean-difference`. (As the default's expression term it lost panel quality:
 /// docs/reproduction.md, "Up-regulation instead of the absolute expression change".)
 pub fn mean_difference_panel(data: &Dataset, class_names: &[String]) -> Result<GenePanel> {
-    let (scores, counts) = mean_differences(data, class_names, "the mean difference")?;
+    let (scores, counts) = mean_differences(data, None, class_names, "the mean difference")?;
     GenePanel::from_scores(
         "mean-difference",
         data.gene_names().to_vec(),
@@ -85,9 +85,11 @@ pub fn rank_test_panel(data: &Dataset, class_names: &[String]) -> Result<GenePan
 
 /// Per class of `class_names` and gene: mean over the class's cells − mean over all other
 /// labelled cells (0 for a class without cells or without other cells), and each class's
-/// number of cells. `what` names the caller in the error for unlabelled data.
-fn mean_differences(
+/// number of cells; over the cells `cells` only (row indices) when given. `what` names the
+/// caller in the error for unlabelled data.
+pub(crate) fn mean_differences(
     data: &Dataset,
+    cells: Option<&[usize]>,
     class_names: &[String],
     what: &str,
 ) -> Result<(Vec<Vec<f32>>, Vec<usize>)> {
@@ -103,13 +105,23 @@ fn mean_differences(
     let mut counts = vec![0usize; k];
     let mut total = vec![0f64; g];
     let mut n_total = 0usize;
-    for (i, &a) in labels.assignments().iter().enumerate() {
-        let Some(c) = slot[a] else { continue };
+    let all: Vec<usize>;
+    let cells = match cells {
+        Some(c) => c,
+        None => {
+            all = (0..data.n_cells()).collect();
+            &all
+        }
+    };
+    for &i in cells {
+        let Some(c) = slot[labels.assignments()[i]] else {
+            continue;
+        };
         counts[c] += 1;
         n_total += 1;
-        for ((s, t), &v) in sums[c].iter_mut().zip(total.iter_mut()).zip(data.row(i)) {
-            *s += v as f64;
-            *t += v as f64;
+        for (j, v) in data.row(i).nonzeros() {
+            sums[c][j] += v as f64;
+            total[j] += v as f64;
         }
     }
     let scores = (0..k)

@@ -95,11 +95,13 @@ pub fn three_step_panel(data: &Dataset, params: &ThreeStepParams) -> Result<Gene
     let (n, g) = data.shape();
     let k = labels.n_classes();
     let all: Vec<usize> = (0..n).collect();
-    let (components, d) = pca(data.values(), n, g, &all, params.components).ok_or_else(|| {
-        ExplainError::InvalidInput(
-            "three-step: PCA is not defined for these data (too few cells or varying genes)".into(),
-        )
-    })?;
+    let (components, d) =
+        pca(&data.row_major_values(), n, g, &all, params.components).ok_or_else(|| {
+            ExplainError::InvalidInput(
+                "three-step: PCA is not defined for these data (too few cells or varying genes)"
+                    .into(),
+            )
+        })?;
     let clusters = KMeansParams::new(k)
         .seed(params.seed)
         .check()?

@@ -1,9 +1,8 @@
 //! Welch's t-test, one class against the rest.
 
 use kratos_data::Dataset;
-use rayon::prelude::*;
 
-use super::{MarkerTest, WelchParams, assemble, labels_and_counts};
+use super::{MarkerTest, WelchParams, assemble, labels_and_counts, per_gene};
 use crate::{GenePanel, Result};
 
 /// One-vs-rest Welch t-test marker panel (scanpy's `rank_genes_groups(method="t-test")`): for
@@ -51,60 +50,64 @@ pub fn welch_t_test(data: &Dataset, params: &WelchParams) -> Result<MarkerTest> 
     let n = data.n_cells();
     let min_cells = params.min_cells;
     let counts_ref = &counts;
-    let per_gene: Vec<Vec<(f64, f64)>> = (0..data.n_genes())
-        .into_par_iter()
-        .map_init(
-            || (vec![0f64; k], vec![0f64; k], vec![0f64; k]),
-            |(sums, means, squares), gene| {
-                sums.iter_mut().for_each(|s| *s = 0.0);
-                squares.iter_mut().for_each(|s| *s = 0.0);
-                for (i, &a) in assignments.iter().enumerate() {
-                    sums[a] += data.get(i, gene) as f64;
-                }
-                for c in 0..k {
-                    means[c] = if counts[c] > 0 {
-                        sums[c] / counts[c] as f64
-                    } else {
-                        0.0
-                    };
-                }
-                // Sums of squared deviations from each class's mean (two-pass: no cancellation).
-                for (i, &a) in assignments.iter().enumerate() {
-                    let d = data.get(i, gene) as f64 - means[a];
-                    squares[a] += d * d;
-                }
-                (0..k)
-                    .map(|c| {
-                        let (n_in, n_out) = (counts[c], n - counts[c]);
-                        if n_in < min_cells || n_out < min_cells {
-                            return (0.0, 1.0);
-                        }
-                        // The rest: its mean from the other classes' sums (not total − class,
-                        // so a constant rest has its value as mean exactly), and its squared
-                        // deviations by the parallel-variance formula.
-                        let others = || (0..k).filter(move |&o| o != c && counts_ref[o] > 0);
-                        let mean_out = others().map(|o| sums[o]).sum::<f64>() / n_out as f64;
-                        let ss_out: f64 = others()
-                            .map(|o| {
-                                let d = means[o] - mean_out;
-                                squares[o] + counts[o] as f64 * d * d
-                            })
-                            .sum();
-                        let a = squares[c] / (n_in - 1) as f64 / n_in as f64;
-                        let b = ss_out / (n_out - 1) as f64 / n_out as f64;
-                        let se2 = a + b;
-                        if se2 <= 0.0 {
-                            return (0.0, 1.0);
-                        }
-                        let t = (means[c] - mean_out) / se2.sqrt();
-                        let df =
-                            se2 * se2 / (a * a / (n_in - 1) as f64 + b * b / (n_out - 1) as f64);
-                        (t, student_t_two_sided(t, df))
-                    })
-                    .collect()
-            },
-        )
-        .collect();
+    let per_gene: Vec<Vec<(f64, f64)>> = per_gene(
+        data,
+        || (vec![0f64; k], vec![0f64; k], vec![0f64; k], Vec::new()),
+        |(sums, means, squares, column), cells, values| {
+            // Every cell's value, in cell order (the sums add in the same order as on a
+            // dense copy).
+            column.clear();
+            column.resize(n, 0f32);
+            for (&c, &v) in cells.iter().zip(values) {
+                column[c as usize] = v;
+            }
+            sums.iter_mut().for_each(|s| *s = 0.0);
+            squares.iter_mut().for_each(|s| *s = 0.0);
+            for (&v, &a) in column.iter().zip(assignments) {
+                sums[a] += v as f64;
+            }
+            for c in 0..k {
+                means[c] = if counts[c] > 0 {
+                    sums[c] / counts[c] as f64
+                } else {
+                    0.0
+                };
+            }
+            // Sums of squared deviations from each class's mean (two-pass: no cancellation).
+            for (&v, &a) in column.iter().zip(assignments) {
+                let d = v as f64 - means[a];
+                squares[a] += d * d;
+            }
+            (0..k)
+                .map(|c| {
+                    let (n_in, n_out) = (counts[c], n - counts[c]);
+                    if n_in < min_cells || n_out < min_cells {
+                        return (0.0, 1.0);
+                    }
+                    // The rest: its mean from the other classes' sums (not total − class,
+                    // so a constant rest has its value as mean exactly), and its squared
+                    // deviations by the parallel-variance formula.
+                    let others = || (0..k).filter(move |&o| o != c && counts_ref[o] > 0);
+                    let mean_out = others().map(|o| sums[o]).sum::<f64>() / n_out as f64;
+                    let ss_out: f64 = others()
+                        .map(|o| {
+                            let d = means[o] - mean_out;
+                            squares[o] + counts[o] as f64 * d * d
+                        })
+                        .sum();
+                    let a = squares[c] / (n_in - 1) as f64 / n_in as f64;
+                    let b = ss_out / (n_out - 1) as f64 / n_out as f64;
+                    let se2 = a + b;
+                    if se2 <= 0.0 {
+                        return (0.0, 1.0);
+                    }
+                    let t = (means[c] - mean_out) / se2.sqrt();
+                    let df = se2 * se2 / (a * a / (n_in - 1) as f64 + b * b / (n_out - 1) as f64);
+                    (t, student_t_two_sided(t, df))
+                })
+                .collect()
+        },
+    );
     assemble("t-test", data, labels, counts, params.direction, per_gene)
 }
 

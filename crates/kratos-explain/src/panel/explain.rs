@@ -85,9 +85,7 @@ fn gather_scaled<B: AutodiffBackend>(
     out: &mut Vec<f32>,
 ) -> Result<()> {
     out.clear();
-    for &c in cells {
-        out.extend_from_slice(data.row(c));
-    }
+    data.gather_rows(cells, out);
     model.scaler().transform_in_place(out)?;
     Ok(())
 }
@@ -103,7 +101,8 @@ fn select_cells(p: &Prepared, n_classes: usize, options: &ValidPanelOptions) -> 
             members[c].push(cell);
         }
     }
-    if let Some(max) = options.max_cells_per_class {
+    let counts: Vec<usize> = members.iter().map(Vec::len).collect();
+    if let Some(max) = options.class_cap(&counts) {
         cap_per_class(&mut members, max, options.seed);
     }
     members
@@ -125,18 +124,18 @@ pub(crate) fn cap_per_class(members: &mut [Vec<usize>], max: usize, seed: u64) {
 /// The labelled cells of `data` dealt to `members` shares: the k-th cell of each class goes to
 /// share k mod members, so every share holds about the same fraction of every class.
 ///
-/// With `cap = Some(max)`, a class with more than `max` cells first keeps a seeded random
-/// `max` of them, so that the shares together explain at most `max` cells per class (the
-/// same bound as one model explaining with [`super::PanelOptions::max_cells_per_class`]).
+/// A class with more cells than `options`' cap ([`super::PanelOptions::class_cap`] of the
+/// classes' sizes) first keeps a seeded random cap of them, so that the shares together explain
+/// at most that many cells per class (the same bound as one model explaining with `options`).
 pub(crate) fn cell_shares(
     data: &Dataset,
     members: usize,
-    cap: Option<usize>,
-    seed: u64,
+    options: &ValidPanelOptions,
 ) -> Result<Vec<Vec<usize>>> {
     let labels = require_labels(data, "explaining a panel")?;
+    let seed = options.seed;
     let mut keep = vec![true; data.n_cells()];
-    if let Some(max) = cap {
+    if let Some(max) = options.class_cap(&labels.class_counts()) {
         let mut by_class = vec![Vec::new(); labels.n_classes()];
         for (i, &c) in labels.assignments().iter().enumerate() {
             by_class[c].push(i);
@@ -380,7 +379,7 @@ pub(crate) fn shares_for(
     if members == 1 {
         return Ok(vec![(0..data.n_cells()).collect()]);
     }
-    cell_shares(data, members, options.max_cells_per_class, options.seed)
+    cell_shares(data, members, options)
 }
 
 /// Several explainers over the same cells, one panel each.
@@ -459,6 +458,7 @@ pub fn explain_pair<B: AutodiffBackend, E: Explainer<B> + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::PanelOptions;
 
     #[test]
     fn cell_shares_deal_every_class_round_robin() {
@@ -467,7 +467,15 @@ mod tests {
             .unwrap()
             .with_labels(labels)
             .unwrap();
-        let shares = cell_shares(&data, 3, None, 1).unwrap();
+        let options = |cap| {
+            PanelOptions::new()
+                .max_cells_per_class(cap)
+                .max_cells(None)
+                .seed(1)
+                .check()
+                .unwrap()
+        };
+        let shares = cell_shares(&data, 3, &options(None)).unwrap();
         assert_eq!(shares, vec![vec![0, 1, 5], vec![2, 4], vec![3, 6]]);
         let mut all: Vec<usize> = shares.concat();
         all.sort_unstable();
@@ -475,13 +483,20 @@ mod tests {
         // A cap of 2 keeps two cells of class a (four cells) and all of b (three: over the
         // cap too, so two of them), dealt the same way; no cap above the class sizes changes
         // nothing.
-        let capped = cell_shares(&data, 3, Some(2), 1).unwrap();
+        let capped = cell_shares(&data, 3, &options(Some(2))).unwrap();
         let kept: Vec<usize> = capped.concat();
         assert_eq!(kept.len(), 4);
         assert_eq!(
             kept.iter().filter(|&&i| [0, 2, 3, 5].contains(&i)).count(),
             2
         );
-        assert_eq!(cell_shares(&data, 3, Some(4), 1).unwrap(), shares);
+        assert_eq!(cell_shares(&data, 3, &options(Some(4))).unwrap(), shares);
+        // A bound of 4 cells in all lowers both classes' caps to 2.
+        let bounded = PanelOptions::new()
+            .max_cells(Some(4))
+            .seed(1)
+            .check()
+            .unwrap();
+        assert_eq!(cell_shares(&data, 3, &bounded).unwrap(), capped);
     }
 }

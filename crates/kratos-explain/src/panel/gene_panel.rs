@@ -81,6 +81,53 @@ impl GenePanel {
         )
     }
 
+    /// This panel of the genes `kept` (column indices of `all_genes`, one per gene of this
+    /// panel, in its gene order) as a panel of every gene of `all_genes`: the kept genes keep
+    /// their scores and order, then each class's other genes follow with score 0, in the order
+    /// of `order`'s ranking of that class (a panel of `all_genes` with the same classes).
+    pub fn extended(
+        &self,
+        all_genes: &[String],
+        kept: &[usize],
+        order: &GenePanel,
+    ) -> Result<GenePanel> {
+        if kept.len() != self.gene_names.len() || kept.iter().any(|&j| j >= all_genes.len()) {
+            return Err(ExplainError::InvalidInput(format!(
+                "{} kept genes for a panel of {} genes among {}",
+                kept.len(),
+                self.gene_names.len(),
+                all_genes.len()
+            )));
+        }
+        if order.gene_names() != all_genes || order.class_names() != self.class_names() {
+            return Err(ExplainError::InvalidInput(
+                "the order of the other genes must rank every gene for the panel's classes".into(),
+            ));
+        }
+        let mut is_kept = vec![false; all_genes.len()];
+        kept.iter().for_each(|&j| is_kept[j] = true);
+        let mut scores = Vec::with_capacity(self.n_classes());
+        let mut rankings = Vec::with_capacity(self.n_classes());
+        for c in 0..self.n_classes() {
+            let mut s = vec![0f32; all_genes.len()];
+            for (&j, &v) in kept.iter().zip(&self.scores[c]) {
+                s[j] = v;
+            }
+            let mut ranking: Vec<usize> = self.rankings[c].iter().map(|&g| kept[g]).collect();
+            ranking.extend(order.ranking(c).iter().copied().filter(|&j| !is_kept[j]));
+            scores.push(s);
+            rankings.push(ranking);
+        }
+        Ok(GenePanel {
+            method: self.method.clone(),
+            gene_names: all_genes.to_vec(),
+            class_names: self.class_names.clone(),
+            scores,
+            rankings,
+            cells_used: self.cells_used.clone(),
+        })
+    }
+
     /// Renames the method (e.g. `kratos` for the default panel).
     pub fn with_method(mut self, method: impl Into<String>) -> Self {
         self.method = method.into();

@@ -32,6 +32,12 @@ pub struct PanelOptions {
     /// At most this many cells per class are explained, drawn at random (seeded), so the cost
     /// does not grow with atlas size (default 2,000; `None`: all).
     pub max_cells_per_class: Option<usize>,
+    /// At most this many cells in all: when the classes' cells (capped per class) add up to
+    /// more, every class's cap is lowered to the same value until they fit, so that large
+    /// classes give up cells first (default 12,000; `None`: no such bound). See
+    /// [`PanelOptions::class_cap`].
+    #[serde(default)]
+    pub max_cells: Option<usize>,
     /// Cells per call of the explainer (bounds memory; default 4,096).
     pub batch_cells: usize,
     /// Seed of the cell subsampling and of stochastic explainers (default 7).
@@ -44,6 +50,7 @@ impl Default for PanelOptions {
             aggregation: Aggregation::MeanAbsolute,
             correct_only: true,
             max_cells_per_class: Some(2000),
+            max_cells: Some(12_000),
             batch_cells: 4096,
             seed: 7,
         }
@@ -74,6 +81,48 @@ impl PanelOptions {
         self
     }
 
+    /// Sets the bound on explained cells in all (`None`: none).
+    pub fn max_cells(mut self, max: Option<usize>) -> Self {
+        self.max_cells = max;
+        self
+    }
+
+    /// The cap on explained cells per class for classes of `counts` cells: the per-class cap,
+    /// lowered to the largest value at which the capped classes add up to at most
+    /// [`PanelOptions::max_cells`] (at least 1 a class). `None`: no cap.
+    ///
+    /// ```
+    /// use kratos_explain::PanelOptions;
+    /// let options = PanelOptions::new().max_cells_per_class(Some(2000)).max_cells(Some(4000));
+    /// assert_eq!(options.class_cap(&[3000, 800, 100]), Some(2000)); // 2000 + 800 + 100 fit
+    /// assert_eq!(options.class_cap(&[5000, 5000, 900]), Some(1550)); // 1550 + 1550 + 900
+    /// assert_eq!(PanelOptions::new().max_cells_per_class(None).max_cells(None).class_cap(&[9]), None);
+    /// ```
+    pub fn class_cap(&self, counts: &[usize]) -> Option<usize> {
+        let largest = counts.iter().copied().max().unwrap_or(0);
+        let cap = self.max_cells_per_class.unwrap_or(largest).min(largest);
+        let Some(total) = self.max_cells else {
+            return self.max_cells_per_class;
+        };
+        let fits = |c: usize| counts.iter().map(|&n| n.min(c)).sum::<usize>() <= total;
+        if fits(cap) {
+            return self
+                .max_cells_per_class
+                .or_else(|| (cap < largest).then_some(cap));
+        }
+        // The largest cap that fits, by bisection (the capped total grows with the cap).
+        let (mut lo, mut hi) = (1usize, cap);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if fits(mid) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Some(lo)
+    }
+
     /// Sets the cells per explainer call.
     pub fn batch_cells(mut self, batch_cells: usize) -> Self {
         self.batch_cells = batch_cells;
@@ -90,6 +139,12 @@ impl PanelOptions {
     pub fn check(&self) -> Result<ValidPanelOptions> {
         if self.batch_cells == 0 {
             return Err(ExplainError::invalid("batch_cells", "must be at least 1"));
+        }
+        if self.max_cells == Some(0) {
+            return Err(ExplainError::invalid(
+                "max_cells",
+                "must be at least 1 (or unset: no bound)",
+            ));
         }
         if self.max_cells_per_class == Some(0) {
             return Err(ExplainError::invalid(

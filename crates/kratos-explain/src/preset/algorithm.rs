@@ -77,19 +77,24 @@ impl PanelRun {
     pub fn description(&self) -> &PresetDescription {
         &self.description
     }
+
+    /// The run of models that saw only the genes `kept` (column indices of `all`) with its
+    /// panels — the combined panel, the CW panel and the panel before re-ranking — extended to
+    /// every gene of `all` ([`crate::extend_panel`]); the member panels, the attribution and
+    /// the statistics stay those of the kept genes.
+    pub fn extended(mut self, all: &Dataset, kept: &[usize]) -> Result<PanelRun> {
+        let order = expression_change_panel(all, self.panel.class_names())?;
+        let extend = |p: &GenePanel| p.extended(all.gene_names(), kept, &order);
+        self.panel = extend(&self.panel)?;
+        self.cw = extend(&self.cw)?;
+        self.before_redundancy = self.before_redundancy.as_ref().map(extend).transpose()?;
+        Ok(self)
+    }
 }
 
 /// max − min of every gene over the cells `cells` of `data` (0 for constant genes).
 fn gene_ranges(data: &Dataset, cells: &[usize]) -> Vec<f32> {
-    let g = data.n_genes();
-    let mut lo = vec![f32::INFINITY; g];
-    let mut hi = vec![f32::NEG_INFINITY; g];
-    for &i in cells {
-        for (j, &v) in data.row(i).iter().enumerate() {
-            lo[j] = lo[j].min(v);
-            hi[j] = hi[j].max(v);
-        }
-    }
+    let (lo, hi) = data.gene_ranges(cells);
     lo.iter()
         .zip(&hi)
         .map(|(l, h)| if h > l { h - l } else { 0.0 })

@@ -105,6 +105,18 @@ impl Preset {
                 t.epochs
             );
         }
+        if let Some(m) = self.max_train_cells_per_class {
+            let _ = write!(s, "; at most {m} training cells per class");
+        }
+        if let Some(m) = t.max_steps {
+            let _ = write!(s, "; at most about {m} mini-batches a model");
+        }
+        if let Some(m) = self.max_genes {
+            let _ = write!(
+                s,
+                "; at most {m} genes (those whose mean changes most in some class) enter the models"
+            );
+        }
         if let Some(r) = &self.redundancy {
             let _ = write!(
                 s,

@@ -97,6 +97,15 @@ pub struct Preset {
     /// with the ensemble's attribution as relevance): [`Preset::floored_redundancy`] in the
     /// default preset, none in the paper's.
     pub redundancy: Option<RedundancyParams>,
+    /// At most this many genes enter the models and the explainers: on data with more, the
+    /// genes whose mean changes most in some class ([`crate::screen_genes`]); every other gene
+    /// keeps a rank after them in every panel. [`Preset::DEFAULT_MAX_GENES`] in the default
+    /// preset, none (all genes) in the paper's.
+    pub max_genes: Option<usize>,
+    /// At most this many training cells per class (a seeded draw where a class has more), so
+    /// that training costs the same on an atlas as on a few thousand cells:
+    /// [`Preset::DEFAULT_MAX_TRAIN_CELLS_PER_CLASS`] in the default preset, none in the paper's.
+    pub max_train_cells_per_class: Option<usize>,
 }
 
 impl Default for Preset {
@@ -118,6 +127,9 @@ impl Default for Preset {
             redundancy: Some(Preset::floored_redundancy()),
             units: AttributionUnits::Input,
             combination: Combination::RankProductWithExpressionChange,
+            max_genes: Some(Preset::DEFAULT_MAX_GENES),
+            max_train_cells_per_class: Some(Preset::DEFAULT_MAX_TRAIN_CELLS_PER_CLASS),
+            training: TrainingConfig::new().with_max_steps(Some(Preset::DEFAULT_MAX_STEPS)),
             ..Preset::paper()
         }
     }
@@ -133,6 +145,18 @@ fn derived_seed(seed: u64, member: u64) -> u64 {
 }
 
 impl Preset {
+    /// The default preset's gene screen: more genes than the data sets its quality was
+    /// measured on (at most 2,668), a tenth of a whole transcriptome (docs/reproduction.md,
+    /// "Screening genes").
+    pub const DEFAULT_MAX_GENES: usize = 3000;
+
+    /// The default preset's cap on training cells per class.
+    pub const DEFAULT_MAX_TRAIN_CELLS_PER_CLASS: usize = 5000;
+
+    /// The default preset's bound on each member's mini-batches: more than the data sets its
+    /// quality was measured on need (at most 2,620), so there the members train their 34 epochs.
+    pub const DEFAULT_MAX_STEPS: usize = 3000;
+
     /// A redundancy-aware re-ranking that keeps genes the model ignores out of the top: the
     /// best 40 genes of each class re-ordered with penalty 0.5, among the genes whose ensemble
     /// attribution is at least 0.2 of the class's best (no significance gate). In
@@ -169,6 +193,8 @@ impl Preset {
             split_cells: false,
             split_epochs: false,
             redundancy: None,
+            max_genes: None,
+            max_train_cells_per_class: None,
         }
     }
 
@@ -238,6 +264,18 @@ impl Preset {
         self
     }
 
+    /// Sets the gene screen (`None`: every gene enters the models).
+    pub fn max_genes(mut self, max_genes: Option<usize>) -> Self {
+        self.max_genes = max_genes;
+        self
+    }
+
+    /// Sets the cap on training cells per class (`None`: every training cell).
+    pub fn max_train_cells_per_class(mut self, max: Option<usize>) -> Self {
+        self.max_train_cells_per_class = max;
+        self
+    }
+
     /// Sets the seed of training (first model) and of the panel (cell subsampling).
     pub fn seed(mut self, seed: u64) -> Self {
         self.training.seed = seed;
@@ -264,6 +302,18 @@ impl Preset {
         let panel_options = self.panel_options.check()?;
         if let Some(r) = &self.redundancy {
             r.check()?;
+        }
+        if self.max_train_cells_per_class == Some(0) {
+            return Err(ExplainError::invalid(
+                "max_train_cells_per_class",
+                "must be at least 1 (or unset: every training cell)",
+            ));
+        }
+        if self.max_genes == Some(0) {
+            return Err(ExplainError::invalid(
+                "max_genes",
+                "must be at least 1 (or unset: every gene)",
+            ));
         }
         Ok(ValidPreset {
             preset: self.clone(),
@@ -386,7 +436,12 @@ mod tests {
         let d = Preset::default();
         let p = Preset::paper();
         assert_eq!(d.name, "kratos");
-        assert_eq!(d.training, p.training);
+        assert_eq!(
+            d.training,
+            p.training
+                .clone()
+                .with_max_steps(Some(Preset::DEFAULT_MAX_STEPS))
+        );
         assert_eq!(d.cw, p.cw);
         assert_eq!(d.panel_options, p.panel_options);
         assert_eq!(d.preprocessing, Preprocessing::Log1pIfCounts);

@@ -31,8 +31,10 @@ mod algorithm;
 mod describe;
 mod hyperparams;
 mod preprocessing;
+mod screen;
 
 pub use algorithm::PanelRun;
 pub use describe::PresetDescription;
 pub use hyperparams::{AttributionUnits, Combination, Preset, ValidPreset};
 pub use preprocessing::{Preprocessing, looks_like_counts};
+pub use screen::{extend_panel, screen_genes};

@@ -41,7 +41,7 @@ impl Preprocessing {
                 cells
                     .iter()
                     .filter(|&&c| c < data.n_cells())
-                    .flat_map(|&c| data.row(c).iter().copied())
+                    .flat_map(|&c| data.row(c).nonzeros().map(|(_, v)| v))
             }),
         }
     }
@@ -58,10 +58,11 @@ impl Preprocessing {
 /// # Ok::<(), kratos_data::DataError>(())
 /// ```
 pub fn looks_like_counts(data: &Dataset) -> bool {
-    rows_look_like_counts(|| data.values().iter().copied())
+    rows_look_like_counts(|| data.stored_values().iter().copied())
 }
 
-/// The test of [`looks_like_counts`] on the values `values()` yields (called twice).
+/// The test of [`looks_like_counts`] on the values `values()` yields (called twice; zeros
+/// may be left out, since 0 passes the first test and fails the second).
 fn rows_look_like_counts<I: Iterator<Item = f32>>(values: impl Fn() -> I) -> bool {
     values().all(|v| v >= 0.0 && v.fract() == 0.0) && values().any(|v| v > 1.0)
 }

@@ -330,7 +330,7 @@ fn check_test_result(test: &MarkerTest, n_genes: usize) -> Result<(), TestCaseEr
 
 fn shifted(data: &Dataset, by: f32) -> Dataset {
     let mut out = data.clone();
-    out.values_mut().iter_mut().for_each(|v| *v += by);
+    out.map_stored_values(|v| v + by);
     out
 }
 

@@ -206,14 +206,6 @@ pub fn evaluate_panel_with_progress(
     let labels = data.require_labels()?;
     let (n_cells, n_genes) = data.shape();
     check_rankings(data, rankings, labels.class_names())?;
-    if let Some(i) = data.values().iter().position(|v| !v.is_finite()) {
-        return Err(MetricsError::InvalidInput(format!(
-            "cell `{}`, gene `{}`: value {} is not finite",
-            data.cell_ids()[i / n_genes],
-            data.gene_names()[i % n_genes],
-            data.values()[i]
-        )));
-    }
     let selected = selected_classes(valid, labels.class_names())?;
     let ks = params.grid.ks(n_genes);
     let required = valid.required_cells();
@@ -221,7 +213,8 @@ pub fn evaluate_panel_with_progress(
     let (evaluated, skipped): (Vec<usize>, Vec<usize>) = selected
         .into_iter()
         .partition(|&c| counts[c] >= required && n_cells - counts[c] >= required);
-    let columns = feature_columns(data, params.scale);
+    let largest_k = ks.iter().copied().max().unwrap_or(0);
+    let columns = FeatureColumns::new(data, rankings, &evaluated, largest_k, params.scale);
     let candidates = candidates(params.n_iter, params.seed);
     let total = evaluated.len() * ks.len();
     let mut classes = Vec::with_capacity(evaluated.len());
@@ -232,7 +225,8 @@ pub fn evaluate_panel_with_progress(
         let mut aurocs = Vec::with_capacity(ks.len());
         for (ki, &k) in ks.iter().enumerate() {
             let top = &rankings[c][..k.min(rankings[c].len())];
-            let features = Array2::from_shape_fn((n_cells, top.len()), |(i, j)| columns[top[j]][i]);
+            let features =
+                Array2::from_shape_fn((n_cells, top.len()), |(i, j)| columns.get(top[j])[i]);
             let problem = Problem {
                 distances: SquaredDistances::new(&features),
                 y: &y,
@@ -330,16 +324,40 @@ fn selected_classes(valid: &ValidPanelEvaluationParams, names: &[String]) -> Res
     }
 }
 
-/// Every gene's values as f64, min-max scaled to [0, 1] over all cells if `scale` (a constant
-/// gene becomes 0, as scikit-learn's MinMaxScaler does).
-fn feature_columns(data: &Dataset, scale: bool) -> Vec<Vec<f64>> {
-    (0..data.n_genes())
-        .into_par_iter()
-        .map(|g| {
-            let mut column: Vec<f64> = (0..data.n_cells())
-                .map(|i| f64::from(data.get(i, g)))
-                .collect();
-            if scale {
+/// The columns (one value per cell, as `f64`) of the genes some evaluated class ranks in its
+/// top `largest_k`, min-max scaled if asked: only those genes, so the cost does not grow with
+/// the genes a panel leaves out.
+struct FeatureColumns {
+    /// Position in `columns` of each gene, `usize::MAX` for genes not needed.
+    slot: Vec<usize>,
+    columns: Vec<Vec<f64>>,
+}
+
+impl FeatureColumns {
+    fn new(
+        data: &Dataset,
+        rankings: &[Vec<usize>],
+        classes: &[usize],
+        largest_k: usize,
+        scale: bool,
+    ) -> Self {
+        let mut slot = vec![usize::MAX; data.n_genes()];
+        let mut needed = Vec::new();
+        for &c in classes {
+            for &g in rankings[c].iter().take(largest_k) {
+                if slot[g] == usize::MAX {
+                    slot[g] = needed.len();
+                    needed.push(g);
+                }
+            }
+        }
+        let mut columns: Vec<Vec<f64>> = data
+            .columns(&needed)
+            .into_iter()
+            .map(|c| c.into_iter().map(f64::from).collect())
+            .collect();
+        if scale {
+            columns.par_iter_mut().for_each(|column| {
                 let (lo, hi) = column
                     .iter()
                     .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
@@ -347,10 +365,15 @@ fn feature_columns(data: &Dataset, scale: bool) -> Vec<Vec<f64>> {
                     });
                 let range = if hi > lo { hi - lo } else { 1.0 };
                 column.iter_mut().for_each(|v| *v = (*v - lo) / range);
-            }
-            column
-        })
-        .collect()
+            });
+        }
+        FeatureColumns { slot, columns }
+    }
+
+    /// The column of gene `gene` (one the constructor was asked for).
+    fn get(&self, gene: usize) -> &[f64] {
+        &self.columns[self.slot[gene]]
+    }
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ struct GeneModel {
 /// let sim = Simulator::new(SimulationParams::clean().cells_per_type(10).check()?);
 /// let block = sim.block(0);
 /// assert_eq!((block.n_cells, block.n_genes), (50, 140));
-/// assert_eq!(sim.simulate()?.dataset.values()[..140], block.counts.iter().map(|&c| c as f32).collect::<Vec<_>>()[..140]);
+/// assert_eq!(sim.simulate()?.dataset.to_dense_values()[..140], block.counts.iter().map(|&c| c as f32).collect::<Vec<_>>()[..140]);
 /// # Ok::<(), kratos_sim::SimError>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -465,7 +465,7 @@ mod tests {
         assert_eq!(s.dataset.cell_ids()[0], "c001");
         assert!(
             s.dataset
-                .values()
+                .stored_values()
                 .iter()
                 .all(|v| *v >= 0.0 && v.fract() == 0.0)
         );

@@ -2,6 +2,7 @@
 
 mod algorithm;
 mod hyperparams;
+mod shape;
 
 pub use algorithm::{BLOCK_CELLS, CellBlock, Simulation, Simulator};
 pub use hyperparams::{SimulationParams, ValidSimulationParams};

@@ -56,7 +56,7 @@ pub fn marker_dots(panel: &GenePanel, data: &Dataset, per_class: usize) -> Optio
     for (i, &c) in labels.assignments().iter().enumerate() {
         let row = data.row(i);
         for (j, &g) in genes.iter().enumerate() {
-            let v = row[g];
+            let v = row.get(g);
             if v > 0.0 {
                 fraction[c][j] += 1.0;
             }

@@ -2,6 +2,7 @@
 //! the seeded, stratified subsample of cells the maps are drawn on.
 
 use bhtsne::{Neighbor, tSNE};
+use kratos_data::Dataset;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -73,6 +74,15 @@ pub fn pca(
     kratos_metrics::pca(values, n, dims, fit_rows, components).map(|(values, dims)| Points {
         values,
         n,
+        dims,
+    })
+}
+
+/// [`pca`] of a data set's cells ([`kratos_metrics::pca_of`]: sparse data are read row by row).
+pub fn pca_of(data: &Dataset, fit_rows: &[usize], components: usize) -> Option<Points> {
+    kratos_metrics::pca_of(data, fit_rows, components).map(|(values, dims)| Points {
+        values,
+        n: data.n_cells(),
         dims,
     })
 }

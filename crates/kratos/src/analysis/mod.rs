@@ -28,4 +28,4 @@ mod run;
 pub use dots::{MarkerDots, marker_dots};
 pub use maps::{Points, TsneParams, pca, stratified_subsample, tsne};
 pub use params::{AnalysisParams, Method, ValidAnalysisParams};
-pub use run::{Analysis, Maps, Timings, analyse, analyse_timed};
+pub use run::{Analysis, Maps, Timings, analyse, analyse_timed, peak_memory_bytes};

@@ -1,4 +1,4 @@
-use kratos_explain::{PanelOptions, Preprocessing, ValidPanelOptions};
+use kratos_explain::{PanelOptions, Preprocessing, Preset, ValidPanelOptions};
 use kratos_metrics::{PanelEvaluationParams, ValidPanelEvaluationParams};
 use kratos_model::{TrainingConfig, ValidTrainingConfig};
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,9 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
+    /// The published method, exactly: its own model (one network on the values as given,
+    /// trained on the same training cells) explained by CW with the paper's parameters.
+    Paper,
     /// Carlini–Wagner perturbation, one-vs-rest: the default panel's own CW pass, in min-max
     /// units (free once the default panel is made).
     Cw,
@@ -32,7 +35,8 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order reports list them.
-    pub const ALL: [Method; 8] = [
+    pub const ALL: [Method; 9] = [
+        Method::Paper,
         Method::Cw,
         Method::CwOvo,
         Method::SmoothGrad,
@@ -46,6 +50,7 @@ impl Method {
     /// The name of the method's panel (file names, reports).
     pub fn name(self) -> &'static str {
         match self {
+            Method::Paper => "paper",
             Method::Cw => "cw",
             Method::CwOvo => "cw-ovo",
             Method::SmoothGrad => "smoothgrad",
@@ -66,8 +71,8 @@ impl Method {
 /// What an analysis does; [`AnalysisParams::check`] names the first bad value or gives the
 /// [`ValidAnalysisParams`] that [`super::analyse`] takes.
 ///
-/// Defaults: the methods of `kratos run` (CW, SmoothGrad, IG, saliency, Wilcoxon), the paper's
-/// training (seed 7), log1p when the input looks like counts, the library's cap of explained
+/// Defaults: the methods of `kratos run` (Wilcoxon beside the default panel), the default
+/// preset's training (the paper's, seed 7, with its bound on mini-batches), log1p when the input looks like counts, the library's cap of explained
 /// cells per class, no SVM evaluation, t-SNE maps of at most 3,000 cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisParams {
@@ -91,14 +96,8 @@ pub struct AnalysisParams {
 impl Default for AnalysisParams {
     fn default() -> Self {
         AnalysisParams {
-            methods: vec![
-                Method::Cw,
-                Method::SmoothGrad,
-                Method::Ig,
-                Method::Saliency,
-                Method::Wilcoxon,
-            ],
-            training: TrainingConfig::new(),
+            methods: vec![Method::Wilcoxon],
+            training: Preset::default().training,
             preprocessing: Preprocessing::Log1pIfCounts,
             cells_per_class: PanelOptions::default().max_cells_per_class,
             evaluation: None,

@@ -56,6 +56,15 @@ impl Timings {
     }
 }
 
+/// The largest resident memory of this process so far, in bytes (`VmHWM` of
+/// `/proc/self/status`; `None` where there is no such file, e.g. off Linux).
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
 /// The 2-D maps of an analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Maps {
@@ -99,8 +108,30 @@ fn explainer_for(method: Method) -> Option<Box<dyn Explainer<DefaultBackend>>> {
         Method::Ig => Some(Box::new(IntegratedGradients::default())),
         Method::Saliency => Some(Box::new(Saliency)),
         Method::GradInput => Some(Box::new(GradientTimesInput)),
-        Method::Cw | Method::CwOvo | Method::Wilcoxon | Method::TTest => None,
+        Method::Paper | Method::Cw | Method::CwOvo | Method::Wilcoxon | Method::TTest => None,
     }
+}
+
+/// The published method on `data` (raw values): its own model, trained with the analysis's
+/// training configuration and seed (so on the same training cells) for all its epochs (no
+/// bound on mini-batches, as published), explained by CW.
+fn paper_panel(
+    data: Dataset,
+    params: &ValidAnalysisParams,
+    progress: &dyn Progress,
+) -> Result<GenePanel> {
+    let pipeline = Pipeline::paper()
+        .dataset(data)
+        .training(params.training().inner().clone().with_max_steps(None))
+        .panel_options(params.panel_options().inner().clone())
+        .seed(params.seed());
+    let epochs = pipeline.total_epochs();
+    let trained = pipeline
+        .on_epoch(|_, r| {
+            progress.detail(&format!("paper: epoch {}/{epochs}", r.epoch));
+        })
+        .train()?;
+    trained.panel()
 }
 
 /// Trains the default pipeline on the labelled `data`, makes the default panel and the panels
@@ -124,8 +155,13 @@ pub fn analyse_timed(
 ) -> Result<Analysis> {
     let seed = params.seed();
     let mut warnings = Vec::new();
+    // The paper's method trains its own model on the values as given.
+    let mut raw = params
+        .methods
+        .contains(&Method::Paper)
+        .then(|| data.clone());
 
-    // Train once: the default panel's ensemble, which every method then uses.
+    // Train once: the default panel's ensemble, which every method but the paper's uses.
     let pipeline = Pipeline::with_preset(Preset::default())
         .dataset(data)
         .preprocessing(params.preprocessing)
@@ -151,8 +187,16 @@ pub fn analyse_timed(
     let mut panels = vec![run.panel().clone()];
     for &m in &params.methods {
         progress.detail(m.name());
-        let input = trained.model_input();
+        // The marker tests see every gene, as a user's own would.
+        let input = trained.all_genes_input();
         let panel = match m {
+            Method::Paper => match raw.take() {
+                Some(data) => {
+                    timings.time("explain_paper", || paper_panel(data, params, progress))?
+                }
+                // Asked for twice: the first panel stands.
+                None => continue,
+            },
             Method::Cw => run.cw().clone(),
             Method::Wilcoxon => timings.time("baseline_wilcoxon", || {
                 wilcoxon_panel(input, &WilcoxonParams::new())
@@ -204,15 +248,7 @@ pub fn analyse_timed(
 
     // PCA of the input (fitted on at most `map_cells` cells), as a baseline and for its map.
     let map_rows = maps::stratified_subsample(labels.assignments(), params.map_cells, seed);
-    let pca = timings.time("pca", || {
-        maps::pca(
-            input.values(),
-            n,
-            input.n_genes(),
-            &map_rows,
-            PCA_COMPONENTS,
-        )
-    });
+    let pca = timings.time("pca", || maps::pca_of(input, &map_rows, PCA_COMPONENTS));
     let input_pca = match &pca {
         Some(p) => Some(EmbeddingQuality::of(&p.values, n, p.dims, &labels, seed)?),
         None => {
@@ -221,9 +257,10 @@ pub fn analyse_timed(
         }
     };
 
-    // SVM evaluation of every one-vs-rest panel.
+    // SVM evaluation of every one-vs-rest panel, on every gene.
     let mut evaluations = Vec::new();
     if let Some(evaluation) = params.evaluation() {
+        let input = trained.all_genes_input();
         let to_score: Vec<&GenePanel> = panels.iter().filter(|p| p.method() != "cw-ovo").collect();
         let tasks = evaluation.grid.ks(input.n_genes()).len() * labels.n_classes();
         progress.start("evaluating", (tasks * to_score.len()) as u64);
@@ -265,12 +302,16 @@ pub fn analyse_timed(
             dims,
         }
         .select(&map_rows);
-        progress.detail("kratos embedding");
-        let kratos_map = maps::tsne(&points, |_| progress.advance(1));
-        progress.detail("PCA of the input");
-        let pca_map = pca
-            .as_ref()
-            .and_then(|p| maps::tsne(&p.select(&map_rows), |_| progress.advance(1)));
+        // The two maps are independent and each runs on one thread (for reproducibility): on
+        // two threads side by side.
+        progress.detail("kratos embedding and PCA of the input");
+        let (kratos_map, pca_map) = rayon::join(
+            || maps::tsne(&points, |_| progress.advance(1)),
+            || {
+                pca.as_ref()
+                    .and_then(|p| maps::tsne(&p.select(&map_rows), |_| progress.advance(1)))
+            },
+        );
         progress.finish();
         timings.add("tsne", start.elapsed().as_secs_f64());
         match kratos_map {

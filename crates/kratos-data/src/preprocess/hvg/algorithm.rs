@@ -88,11 +88,12 @@ pub fn highly_variable_genes(data: &Dataset, params: &HvgParams) -> Result<Highl
     // scanpy: X = expm1(X) in float32, then mean and (one-pass, float64) variance per gene.
     let mut sums = vec![0f64; g];
     let mut squares = vec![0f64; g];
+    // expm1(0) = 0, so the zeros a sparse row does not store add nothing.
     for i in 0..n {
-        for ((s, q), &x) in sums.iter_mut().zip(squares.iter_mut()).zip(data.row(i)) {
+        for (j, x) in data.row(i).nonzeros() {
             let v = f64::from(x.exp_m1());
-            *s += v;
-            *q += v * v;
+            sums[j] += v;
+            squares[j] += v * v;
         }
     }
     let nf = n as f64;

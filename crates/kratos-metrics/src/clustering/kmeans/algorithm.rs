@@ -46,8 +46,28 @@ impl Points {
     }
 }
 
+/// Lanes of [`squared_distance`]'s running sums.
+const LANES: usize = 8;
+
+/// Σ (a − b)², in [`LANES`] running sums added at the end: a single running sum waits on each
+/// addition, eight are vectorised (the quality of citeseq_cbmc's embedding, 30 k-means runs
+/// and the silhouette, went from 3.5 s to 2.2 s; docs/performance.md).
 fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+    let mut sums = [0f64; LANES];
+    let (whole_a, whole_b) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let rest: f64 = whole_a
+        .remainder()
+        .iter()
+        .zip(whole_b.remainder())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum();
+    for (x, y) in whole_a.zip(whole_b) {
+        for lane in 0..LANES {
+            let t = x[lane] - y[lane];
+            sums[lane] += t * t;
+        }
+    }
+    sums.iter().sum::<f64>() + rest
 }
 
 impl ValidKMeansParams {
