@@ -12,6 +12,8 @@
 //! `--levers training` compares the default preset with cheaper member trainings;
 //! `--levers cells` compares how many cells per class are explained (paper CW and the default);
 //! `--levers iterations` compares the default's CW iterations (500, the paper's) with fewer;
+//! `--levers screen` compares the default's gene screen (3,000 genes) with a smaller one and
+//! none (for `--sets pbmc3k_all,oligodendroglioma_all`, the sets with every gene);
 //! `--levers specificity` compares the default's rank product with the class's expression change
 //! |mean in − mean out| against one with its signed up-regulation (mean in − mean out);
 //! `--levers statistic` adds the two-sided Wilcoxon |z| (`rank_test_panel`) to the rank product
@@ -139,6 +141,9 @@ const STATISTIC_VARIANTS: [(usize, bool, bool, usize, f64, f64); 12] = [
 /// default (`PanelOptions::default()`).
 const CELL_CAPS: [usize; 2] = [500, 250];
 
+/// Gene screens compared by `--levers screen` with the default's (`Preset::DEFAULT_MAX_GENES`).
+const SCREENS: [Option<usize>; 2] = [Some(1500), None];
+
 /// CW iterations compared by `--levers iterations` with the default's (the paper's 500).
 const CW_ITERATIONS: [usize; 2] = [250, 150];
 
@@ -227,6 +232,29 @@ fn panels(
         }
         let t = Instant::now();
         let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
+        out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
+        return out;
+    }
+    if levers == "screen" {
+        let t = Instant::now();
+        let (run, _) = run_preset(Preset::default(), ds, seed);
+        let secs = t.elapsed().as_secs_f64();
+        let name = format!(
+            "kratos (default), {} genes screened",
+            Preset::DEFAULT_MAX_GENES
+        );
+        out.push((name, run.panel().clone(), secs));
+        for screen in SCREENS {
+            let t = Instant::now();
+            let (run, _) = run_preset(Preset::default().max_genes(screen), ds, seed);
+            let name = match screen {
+                Some(g) => format!("kratos, {g} genes screened"),
+                None => "kratos, no screen (every gene)".into(),
+            };
+            out.push((name, run.panel().clone(), t.elapsed().as_secs_f64()));
+        }
+        let t = Instant::now();
+        let w = wilcoxon_panel(ds, &WilcoxonParams::new()).unwrap();
         out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
         return out;
     }

@@ -146,18 +146,47 @@ pub const REAL_SETS: [DataSet; 7] = [
     ),
 ];
 
+/// Real data sets with every gene, for measuring the default preset's gene screen
+/// ([`kratos::Preset::max_genes`]): not in the reproduction's tables.
+pub const ALL_GENE_SETS: [DataSet; 2] = [
+    set(
+        "pbmc3k_all",
+        "pbmc3k, all 13,714 genes",
+        "pbmc3k",
+        "counts.csv.gz",
+        "labels.tsv",
+        Prep::Log1p,
+        false,
+        false,
+    ),
+    set(
+        "oligodendroglioma_all",
+        "oligodendroglioma, all 9,450 genes",
+        "oligodendroglioma",
+        "expr.csv.gz",
+        "labels.tsv",
+        Prep::Log1p,
+        false,
+        false,
+    ),
+];
+
 /// The published simulation files of `simulation/`.
 pub const SIMULATIONS: [&str; 2] = ["140var_clean.csv", "220var_clean.csv"];
 
-/// The data set with key `key`.
+/// The data set with key `key` ([`REAL_SETS`] or [`ALL_GENE_SETS`]).
 ///
 /// ```
 /// let bulk = kratos_bench::registry::by_key("pbmc68k_bulk").unwrap();
 /// assert_eq!(bulk.title, "pbmc68k_reduced (bulk_labels)");
+/// assert!(kratos_bench::registry::by_key("pbmc3k_all").is_some());
 /// assert!(kratos_bench::registry::by_key("nope").is_none());
 /// ```
 pub fn by_key(key: &str) -> Option<&'static DataSet> {
-    REAL_SETS.iter().find(|s| s.key == key)
+    REAL_SETS
+        .iter()
+        .chain(&ALL_GENE_SETS)
+        .find(|s| s.key == key)
 }
 
 /// Reads `folder/data` with labels from `folder/labels`; `None` when either is absent.

@@ -238,12 +238,14 @@ impl ColumnScale {
             return None;
         }
         let model = FittedPca::fit(fit.view(), k)?;
-        const CHUNK: usize = 4096;
+        // Rows per projected chunk: a chunk of standardised rows holds at most 2²¹ values
+        // (16 MB), also with thousands of columns.
+        let chunk = (4096).min((1 << 21) / dims.max(1)).max(1);
         // Fewer components than asked when the data have lower rank.
         let d = model.n_components();
         let mut out: Vec<f32> = Vec::with_capacity(n * d);
-        for start in (0..n).step_by(CHUNK) {
-            let end = (start + CHUNK).min(n);
+        for start in (0..n).step_by(chunk) {
+            let end = (start + chunk).min(n);
             let y = model.project(standardised(&mut (start..end), end - start).view());
             out.extend(y.iter().map(|&v| v as f32));
         }

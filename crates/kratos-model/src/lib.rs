@@ -44,7 +44,7 @@ pub use config::{EarlyStoppingConfig, LossKind, TrainingConfig, ValidTrainingCon
 pub use error::ModelError;
 pub use network::Classifier;
 pub use train::{EpochRecord, fit, fit_cells_with_progress, fit_with_progress};
-pub use trained::{TrainedModel, TrainingHistory};
+pub use trained::{MAX_BATCH_VALUES, TrainedModel, TrainingHistory};
 
 /// The backend used unless a caller picks another: Burn's pure-Rust CPU backend with autodiff.
 pub type DefaultBackend = burn::backend::Autodiff<burn::backend::NdArray<f32>>;

@@ -63,8 +63,18 @@ pub struct TrainedModel<B: AutodiffBackend> {
     device: B::Device,
 }
 
-/// Rows per forward pass when applying a model (bounds memory on large data sets).
+/// Most rows per forward pass when applying a model.
 const INFERENCE_BATCH: usize = 4096;
+
+/// Most values (cells x genes) in a batch of cells gathered from a data set, so that with
+/// thousands of genes a batch stays at 16 MB (a cell's result never depends on its batch).
+pub const MAX_BATCH_VALUES: usize = 1 << 22;
+
+/// Cells per batch for data with `genes` genes: [`INFERENCE_BATCH`], or fewer so that a batch
+/// holds at most [`MAX_BATCH_VALUES`] values.
+fn inference_rows(genes: usize) -> usize {
+    INFERENCE_BATCH.min(MAX_BATCH_VALUES / genes.max(1)).max(1)
+}
 
 /// The index of the largest probability (the first on ties).
 fn most_probable(p: &[f32]) -> usize {
@@ -185,7 +195,7 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         Ok(())
     }
 
-    /// `f(pass)` for the cells `cells` of `data` in batches of [`INFERENCE_BATCH`], each batch
+    /// `f(pass)` for the cells `cells` of `data` in batches of [`inference_rows`], each batch
     /// gathered and scaled when it is used (no scaled copy of the whole matrix); `f` appends
     /// what it reads from the pass.
     fn map_cells(
@@ -206,7 +216,7 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         let mut out = Vec::new();
         let mut pass = HostPass::default();
         let mut values = Vec::new();
-        for batch in cells.chunks(INFERENCE_BATCH) {
+        for batch in cells.chunks(inference_rows(g)) {
             values.clear();
             data.gather_rows(batch, &mut values);
             self.scaler.transform_in_place(&mut values)?;
@@ -221,7 +231,7 @@ impl<B: AutodiffBackend> TrainedModel<B> {
         let g = self.scaler.n_genes().max(1);
         let mut out = Vec::new();
         let mut pass = HostPass::default();
-        for batch in scaled.chunks(INFERENCE_BATCH * g) {
+        for batch in scaled.chunks(inference_rows(g) * g) {
             self.host.forward(Rows::dense(batch, g), &mut pass);
             f(&pass, &mut out);
         }

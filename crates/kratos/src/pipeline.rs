@@ -200,6 +200,14 @@ impl<'a, B: AutodiffBackend> Pipeline<'a, B> {
             }
             _ => (all, None),
         };
+        if std::env::var_os("KRATOS_MEM_TRACE").is_some() {
+            eprintln!(
+                "MEM screened: input {} stored, all {:?} stored, peak {:?} MB",
+                input.stored_values().len(),
+                screen.as_ref().map(|s| s.all.stored_values().len()),
+                crate::analysis::peak_memory_bytes().map(|b| b / 1_000_000)
+            );
+        }
         let mut progress = self.progress.take();
         let models = (0..preset.ensemble_size)
             .map(|member| {
@@ -393,14 +401,19 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     }
 
     /// The preset's panel with what it was made of (the ensemble's CW panel, the member panels,
-    /// the statistics it combined), explaining every labelled cell as the paper does.
+    /// the statistics it combined), explaining every labelled cell as the paper does. After a
+    /// gene screen its panels rank every gene ([`PanelRun::extended`]).
     pub fn panel_run(&self) -> Result<PanelRun> {
-        Ok(self.preset.panel_from_models(
+        let run = self.preset.panel_from_models(
             &self.models,
             &self.input,
             &self.split.train,
             self.log1p,
-        )?)
+        )?;
+        match &self.screen {
+            Some(s) => Ok(run.extended(&s.all, &s.kept)?),
+            None => Ok(run),
+        }
     }
 
     /// The preset's marker panel of every class: the kratos default panel for

@@ -63,17 +63,28 @@ struct CsrBuilder {
     late: Vec<(u32, u32, f32)>,
 }
 
+/// An empty vector with room for the `announced` entries of a size line when the allocator
+/// grants it (memory is resident only once written, so a size line that overstates costs
+/// nothing), since growing by doubling would hold up to three times the matrix while it copies;
+/// a size line asking for more than the machine has gets a small start and growth instead.
+fn reserved<T>(announced: usize) -> Vec<T> {
+    let mut v = Vec::new();
+    if v.try_reserve_exact(announced).is_err() {
+        v.reserve(announced.min(MAX_PREALLOCATED_ENTRIES));
+    }
+    v
+}
+
 impl CsrBuilder {
     fn new(n_genes: usize, n_cells: usize, announced: usize) -> Self {
-        // The announced count is not trusted for the allocation (a corrupt size line could ask
-        // for terabytes); the vectors grow past this as entries arrive.
-        let reserve = announced.min(MAX_PREALLOCATED_ENTRIES);
+        let mut indptr = Vec::with_capacity(n_cells + 1);
+        indptr.push(0);
         CsrBuilder {
             n_genes,
             n_cells,
-            indptr: vec![0],
-            indices: Vec::with_capacity(reserve),
-            values: Vec::with_capacity(reserve),
+            indptr,
+            indices: reserved(announced),
+            values: reserved(announced),
             late: Vec::new(),
         }
     }

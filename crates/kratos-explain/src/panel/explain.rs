@@ -3,7 +3,7 @@
 //! that each explain their own share of the cells.
 
 use kratos_data::{Dataset, Labels};
-use kratos_model::{AutodiffBackend, TrainedModel};
+use kratos_model::{AutodiffBackend, MAX_BATCH_VALUES, TrainedModel};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -243,7 +243,11 @@ fn accumulate<B: AutodiffBackend, E: Explainer<B> + ?Sized>(
     options: &ValidPanelOptions,
 ) -> Result<()> {
     let g = model.gene_names().len();
-    let batch_cells = options.batch_cells;
+    // With thousands of genes fewer cells than `batch_cells` go in a batch, so that the
+    // explainers' per-batch arrays (CW holds five of that size) stay at tens of megabytes.
+    let batch_cells = options
+        .batch_cells
+        .min((MAX_BATCH_VALUES / g.max(1)).max(1));
     let mut values = Vec::new();
     for (b, start) in (0..job.cells.len()).step_by(batch_cells).enumerate() {
         let end = (start + batch_cells).min(job.cells.len());

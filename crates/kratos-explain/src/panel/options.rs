@@ -38,7 +38,9 @@ pub struct PanelOptions {
     /// [`PanelOptions::class_cap`].
     #[serde(default)]
     pub max_cells: Option<usize>,
-    /// Cells per call of the explainer (bounds memory; default 4,096).
+    /// Cells per call of the explainer (bounds memory; default 4,096), fewer when the data have
+    /// more than 1,024 genes: a batch holds at most 2²² values. CW's result for a cell does not
+    /// depend on the batch; stochastic explainers draw their noise per batch.
     pub batch_cells: usize,
     /// Seed of the cell subsampling and of stochastic explainers (default 7).
     pub seed: u64,

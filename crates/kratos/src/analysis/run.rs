@@ -33,11 +33,23 @@ impl Timings {
         let start = Instant::now();
         let out = f();
         self.add(stage, start.elapsed().as_secs_f64());
+        if std::env::var_os("KRATOS_MEM_TRACE").is_some() {
+            eprintln!(
+                "MEM after {stage}: {:?} MB",
+                peak_memory_bytes().map(|b| b / 1_000_000)
+            );
+        }
         out
     }
 
     /// Records `seconds` under `stage`.
     pub fn add(&mut self, stage: &str, seconds: f64) {
+        if std::env::var_os("KRATOS_MEM_TRACE").is_some() {
+            eprintln!(
+                "MEM at add {stage}: {:?} MB",
+                peak_memory_bytes().map(|b| b / 1_000_000)
+            );
+        }
         self.stages.push((stage.to_string(), seconds));
     }
 

@@ -157,3 +157,34 @@ fn bad_configurations_and_inputs_are_errors() {
         .unwrap();
     assert!(e.to_string().contains("ensemble_size"), "{e}");
 }
+
+#[test]
+fn a_gene_screen_trains_on_fewer_genes_and_still_ranks_every_gene() {
+    // Sparse counts, so the screen and the models read compressed rows.
+    let data = three_types().into_sparse();
+    let preset = kratos::Preset::default().max_genes(Some(4));
+    let trained = small(Pipeline::with_preset(preset))
+        .dataset(data.clone())
+        .train()
+        .unwrap();
+    let kept = trained.screened_genes().unwrap().to_vec();
+    assert_eq!(kept.len(), 4);
+    // The three marker genes change most in some class, so they pass the screen.
+    assert!([0, 1, 2].iter().all(|g| kept.contains(g)), "{kept:?}");
+    assert_eq!(trained.model_input().n_genes(), 4);
+    assert_eq!(trained.all_genes_input().n_genes(), 8);
+    let panel = trained.panel().unwrap();
+    assert_eq!(panel.gene_names(), data.gene_names());
+    for c in 0..3 {
+        let ranking = panel.ranking(c);
+        assert_eq!(ranking.len(), 8);
+        // The screened genes first, the marker of the class on top.
+        assert!(ranking[..4].iter().all(|g| kept.contains(g)), "{ranking:?}");
+        assert_eq!(ranking[0], c);
+    }
+    // Other explainers' panels are extended the same way; prepare() screens new cells.
+    let sg = trained.explain(SmoothGrad::default()).unwrap();
+    assert_eq!(sg.rankings()[0].len(), 8);
+    assert_eq!(trained.prepare(&data).unwrap().n_genes(), 4);
+    assert!(trained.prepare(&data.select_genes(&[0, 1])).is_err());
+}
