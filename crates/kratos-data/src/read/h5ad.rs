@@ -188,14 +188,30 @@ fn name_list(list: &[String]) -> String {
 }
 
 impl<'a> H5ad<'a> {
+    /// Opens `path`, read into memory (the reader's way: the matrix is read whole anyway).
     pub(crate) fn open(path: &'a Path) -> Result<Self> {
+        Self::open_with(path, false)
+    }
+
+    /// Opens `path` for reading parts of it on demand (the copy's way: its checks read the
+    /// names, not the matrix).
+    pub(crate) fn open_streaming(path: &'a Path) -> Result<Self> {
+        Self::open_with(path, true)
+    }
+
+    fn open_with(path: &'a Path, streaming: bool) -> Result<Self> {
         if !path.is_file() {
             return Err(DataError::io(
                 path,
                 std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
             ));
         }
-        let file = hdf5_pure::File::open(path).map_err(|e| {
+        let opened = if streaming {
+            hdf5_pure::File::open_streaming(path)
+        } else {
+            hdf5_pure::File::open(path)
+        };
+        let file = opened.map_err(|e| {
             DataError::format(
                 path,
                 format!("cannot open as HDF5 (is it an .h5ad file?): {e}"),
@@ -904,6 +920,19 @@ fn load(h: &H5ad, opts: &ReadOptions) -> Result<Dataset> {
 /// Errors name the file and the group or dataset that could not be read, e.g.
 /// "`X`: unsupported layout: sparse encoding `coo_matrix`"; a damaged or hostile file gives an
 /// error, never a panic or an allocation out of proportion to the file's size.
+///
+/// ```
+/// use kratos_data::read::{ReadOptions, read_h5ad};
+/// use kratos_data::write::{H5adExtras, write_h5ad};
+/// use kratos_data::{Dataset, Labels};
+/// # let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("x.h5ad");
+/// let ds = Dataset::from_matrix(vec![1.0, 0.0, 0.0, 2.0], 2, 2)?
+///     .with_labels(Labels::from_names(&["a", "b"])?)?;
+/// write_h5ad(&path, &ds, &H5adExtras::new(), false)?;
+/// assert_eq!(read_h5ad(&path, &ReadOptions::new().label_key("label"))?, ds);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_h5ad(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Dataset> {
     let path = path.as_ref();
     opts.check()?;
@@ -920,6 +949,21 @@ pub fn read_h5ad(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Dataset> 
 /// field of the compound `obsm` dataset. Values are returned as stored (NaN included). Errors
 /// name the file and say what the file has instead: no `obsm`, no such key (listing the keys
 /// present), a sparse or dataframe entry.
+///
+/// ```
+/// use kratos_data::read::read_h5ad_obsm;
+/// use kratos_data::write::{H5adExtras, write_h5ad};
+/// use kratos_data::Dataset;
+/// # let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("x.h5ad");
+/// let ds = Dataset::from_matrix(vec![1.0, 0.0, 0.0, 2.0], 2, 2)?;
+/// let extras = H5adExtras::new().obsm("X_kratos", vec![0.5, 1.5, 2.5, 3.5, 4.5, 5.5], 3);
+/// write_h5ad(&path, &ds, &extras, false)?;
+/// let (values, rows, cols) = read_h5ad_obsm(&path, "X_kratos")?;
+/// assert_eq!((rows, cols), (2, 3));
+/// assert_eq!(values, [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_h5ad_obsm(path: impl AsRef<Path>, key: &str) -> Result<(Vec<f32>, usize, usize)> {
     let path = path.as_ref();
     let h = H5ad::open(path)?;
