@@ -4,5 +4,6 @@
 mod errors;
 mod fuzz_readers;
 mod h5ad_layouts;
+mod h5ad_write;
 mod proptests;
 mod shared_data;
