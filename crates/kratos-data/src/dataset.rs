@@ -330,8 +330,8 @@ impl Dataset {
             }
         }
         let mut columns = vec![vec![0f32; self.n_cells]; genes.len()];
-        for i in 0..self.n_cells {
-            for (g, v) in self.row(i).nonzeros() {
+        for (i, row) in (0..self.n_cells).map(|i| self.row(i)).enumerate() {
+            for (g, v) in row.nonzeros() {
                 if slot[g] != usize::MAX {
                     columns[slot[g]][i] = v;
                 }

@@ -89,6 +89,24 @@ pub enum DataError {
         /// "matrix.mtx or matrix.mtx.gz".
         file: String,
     },
+    /// A writer was asked to create a file that already exists, without leave to overwrite it.
+    #[error("{path}: already exists (pass overwrite = true to replace it)")]
+    AlreadyExists {
+        /// The file that exists.
+        path: PathBuf,
+    },
+    /// The HDF5 layer failed while writing (or copying into) an `.h5ad` file.
+    #[error("{path}: `{object}`: {what}: {source}")]
+    Hdf5 {
+        /// The file being written.
+        path: PathBuf,
+        /// The group or dataset being written, or `/` for the whole file.
+        object: String,
+        /// What was being done, e.g. "cannot copy the input file".
+        what: String,
+        /// The error of the HDF5 library.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Arguments given in code are inconsistent (shapes, indices, fractions).
     #[error("invalid input: {0}")]
     Invalid(String),
@@ -118,6 +136,20 @@ impl DataError {
         DataError::Format {
             path: path.into(),
             problem: problem.into(),
+        }
+    }
+
+    pub(crate) fn hdf5(
+        path: impl Into<PathBuf>,
+        object: impl Into<String>,
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        DataError::Hdf5 {
+            path: path.into(),
+            object: object.into(),
+            what: what.into(),
+            source: Box::new(source),
         }
     }
 

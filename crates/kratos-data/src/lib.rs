@@ -1,9 +1,11 @@
 //! Data for kratos-rs: the [`Dataset`] type (a cells x genes `f32` matrix with cell ids, gene
-//! names and optional labels, held dense or sparse), readers for the formats single-cell data comes in (dense
-//! CSV/TSV, optionally gzipped; 10x Genomics matrix folders; AnnData `.h5ad`) in [`read`], a
-//! lossless CSV writer in [`write`](mod@write), preprocessing in [`preprocess`] (log1p, library-size
-//! normalisation, dropping constant genes, highly variable genes) and [`scale`] (min-max
-//! scaling fitted on a training subset), and seeded, stratified splits in [`split`].
+//! names and optional labels, held dense or sparse), readers for the formats single-cell data
+//! comes in (dense CSV/TSV, optionally gzipped; 10x Genomics matrix folders; AnnData `.h5ad`,
+//! its layers and `obsm`) in [`read`], writers in [`write`](mod@write) (lossless CSV; `.h5ad`
+//! for anndata and scanpy, with embeddings and marker-gene rankings, or as a copy of the input
+//! file), preprocessing in [`preprocess`] (log1p, library-size normalisation, dropping
+//! constant genes, highly variable genes) and [`scale`] (min-max scaling fitted on a training
+//! subset), and seeded, stratified splits in [`split`].
 //!
 //! Sparse inputs (10x folders, sparse `.h5ad`) stay sparse ([`SparseMatrix`], CSR) through
 //! reading, subsetting and preprocessing.

@@ -22,7 +22,7 @@
 //! See `docs/data-formats.md` for every format, option and error.
 
 mod delimited;
-mod h5ad;
+pub(crate) mod h5ad;
 mod input;
 mod labels;
 mod options;
@@ -32,7 +32,7 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
-pub use h5ad::read_h5ad;
+pub use h5ad::{read_h5ad, read_h5ad_obsm};
 pub use labels::{LabelTable, labels_from_cell_ids, read_label_table, read_labels};
 pub use options::ReadOptions;
 pub use tenx::read_10x;

@@ -25,12 +25,13 @@ pub struct ReadOptions {
     labels_from_cell_ids: bool,
     label_key: Option<String>,
     use_raw: bool,
+    layer: Option<String>,
     genes: Option<Vec<String>>,
 }
 
 impl ReadOptions {
     /// Defaults: cells as rows, delimiter detected, any finite values, no labels, `X` (not
-    /// `raw`), all genes.
+    /// `raw` or a layer), all genes.
     pub fn new() -> Self {
         Self::default()
     }
@@ -85,6 +86,21 @@ impl ReadOptions {
         self
     }
 
+    /// `.h5ad` only: read the matrix `layers/<name>` (dense, CSR or CSC, stored like `X`)
+    /// instead of `X`, with `X`'s cell ids (`obs`) and gene names (`var`). A name the file has
+    /// no layer of is an error listing the layers it has; giving both a layer and
+    /// [`use_raw`](Self::use_raw) is an error.
+    ///
+    /// ```
+    /// use kratos_data::read::ReadOptions;
+    /// let opts = ReadOptions::new().layer("counts").expect_counts(true);
+    /// assert_eq!(opts.layer_name(), Some("counts"));
+    /// ```
+    pub fn layer(mut self, name: impl Into<String>) -> Self {
+        self.layer = Some(name.into());
+        self
+    }
+
     /// Keep only these genes, in this order. A name missing from the file is an error.
     pub fn genes<I, S>(mut self, genes: I) -> Self
     where
@@ -130,6 +146,11 @@ impl ReadOptions {
         self.use_raw
     }
 
+    /// The `.h5ad` layer read instead of `X`, if one was given.
+    pub fn layer_name(&self) -> Option<&str> {
+        self.layer.as_deref()
+    }
+
     /// The gene subset, if one was given.
     pub fn gene_subset(&self) -> Option<&[String]> {
         self.genes.as_deref()
@@ -155,6 +176,18 @@ impl ReadOptions {
                 "give at most one label source: a label file, labels from cell ids, or an h5ad label key"
                     .into(),
             ));
+        }
+        if let Some(layer) = &self.layer {
+            if self.use_raw {
+                return Err(DataError::Invalid(format!(
+                    "give either use_raw or the layer `{layer}`, not both: a layer has the genes of `var`, raw data those of `raw/var`"
+                )));
+            }
+            if layer.is_empty() || layer.contains('/') {
+                return Err(DataError::Invalid(format!(
+                    "layer name `{layer}` cannot be used: it must be non-empty and contain no `/`"
+                )));
+            }
         }
         if let Some(genes) = &self.genes {
             let mut seen = HashSet::new();
@@ -185,6 +218,14 @@ mod tests {
                 .check()
                 .is_err()
         );
+        let e = ReadOptions::new()
+            .layer("counts")
+            .use_raw(true)
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("not both"), "{e}");
+        assert!(ReadOptions::new().layer("a/b").check().is_err());
+        assert!(ReadOptions::new().layer("counts").check().is_ok());
         let e = ReadOptions::new()
             .genes(["a", "b", "a"])
             .check()

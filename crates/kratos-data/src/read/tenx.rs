@@ -134,12 +134,12 @@ impl CsrBuilder {
         let mut indices = vec![0u32; total];
         let mut values = vec![0f32; total];
         let mut next = indptr.clone();
-        for c in 0..self.n_cells {
+        for (c, slot) in next.iter_mut().enumerate().take(self.n_cells) {
             let (a, b) = (self.indptr[c], self.indptr[c + 1]);
-            let at = next[c];
+            let at = *slot;
             indices[at..at + b - a].copy_from_slice(&self.indices[a..b]);
             values[at..at + b - a].copy_from_slice(&self.values[a..b]);
-            next[c] += b - a;
+            *slot += b - a;
         }
         for &(c, g, v) in &self.late {
             let at = next[c as usize];

@@ -2,7 +2,9 @@
 //! builds one executable per crate instead of one per file.
 
 mod errors;
+mod fuzz_h5ad;
 mod fuzz_readers;
 mod h5ad_layouts;
+mod h5ad_write;
 mod proptests;
 mod shared_data;

@@ -1,9 +1,9 @@
-//! Invariants checked on random inputs: splits, k-folds, scaling, CSV round trips.
+//! Invariants checked on random inputs: splits, k-folds, scaling, CSV and `.h5ad` round trips.
 
 use std::collections::{BTreeSet, HashSet};
 
-use kratos_data::read::{ReadOptions, read_csv};
-use kratos_data::write::{WriteOptions, write_csv};
+use kratos_data::read::{ReadOptions, read_csv, read_h5ad, read_h5ad_obsm};
+use kratos_data::write::{H5adExtras, WriteOptions, write_csv, write_h5ad};
 use kratos_data::{Dataset, Labels, MinMaxScaler, stratified_k_fold, stratified_split};
 use proptest::prelude::*;
 
@@ -146,5 +146,54 @@ proptest! {
         let (b, d) = (back.to_dense_values(), ds.to_dense_values());
         let same_bits = b.iter().zip(&d).all(|(x, y)| x.to_bits() == y.to_bits());
         prop_assert!(same_bits, "{:?} vs {:?}", b, d);
+    }
+
+    #[test]
+    fn h5ad_write_read_gives_the_same_data_set(
+        (n_cells, n_genes, values, classes) in (1usize..10, 1usize..8).prop_flat_map(|(c, g)| {
+            let value = prop_oneof![
+                3 => Just(0.0f32),
+                2 => (0u32..50).prop_map(|v| v as f32),
+                1 => any::<u32>().prop_map(|b| {
+                    let v = f32::from_bits(b);
+                    if v.is_finite() { v } else { f32::from_bits(b & 0x3fff_ffff) }
+                }),
+            ];
+            (Just(c), Just(g), prop::collection::vec(value, c * g), prop::collection::vec(0usize..4, c))
+        }),
+        cells in prop::collection::hash_set("[a-zA-Z0-9_.-]{1,8}|[\\PC]{1,6}", 10),
+        genes in prop::collection::hash_set("[a-zA-Z0-9_.-]{1,8}|[\\PC]{1,6}", 8),
+        class_names in prop::collection::hash_set("[A-Za-z0-9+ ]{1,6}|[\\PC]{1,4}", 4),
+        sparse in any::<bool>(),
+        labelled in any::<bool>(),
+        obsm_cols in 1usize..4,
+    ) {
+        let cells: Vec<String> = cells.into_iter().take(n_cells).collect();
+        let genes: Vec<String> = genes.into_iter().take(n_genes).collect();
+        let class_names: Vec<String> = class_names.into_iter().collect();
+        prop_assume!(cells.len() == n_cells && genes.len() == n_genes && class_names.len() == 4);
+        let mut ds = Dataset::new(values, cells, genes).unwrap();
+        if labelled {
+            let names: Vec<&str> = classes.iter().map(|&k| class_names[k].as_str()).collect();
+            ds = ds.with_labels(Labels::from_names(&names).unwrap()).unwrap();
+        }
+        if sparse {
+            ds = ds.into_sparse();
+        }
+        let embedding: Vec<f32> = (0..n_cells * obsm_cols).map(|v| v as f32 * 0.25).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.h5ad");
+        let extras = H5adExtras::new()
+            .label_column("cell_type")
+            .obsm("X_kratos", embedding.clone(), obsm_cols);
+        write_h5ad(&path, &ds, &extras, false).unwrap();
+        let opts = if labelled { ReadOptions::new().label_key("cell_type") } else { ReadOptions::new() };
+        let back = read_h5ad(&path, &opts).unwrap();
+        prop_assert_eq!(back.is_sparse(), sparse);
+        let (b, d) = (back.to_dense_values(), ds.to_dense_values());
+        let same_bits = b.iter().zip(&d).all(|(x, y)| x.to_bits() == y.to_bits());
+        prop_assert!(same_bits, "{:?} vs {:?}", b, d);
+        prop_assert_eq!(&back, &ds);
+        prop_assert_eq!(read_h5ad_obsm(&path, "X_kratos").unwrap(), (embedding, n_cells, obsm_cols));
     }
 }

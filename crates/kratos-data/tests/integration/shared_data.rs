@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use kratos_data::preprocess::{HvgParams, highly_variable_genes, log1p, normalize_total};
-use kratos_data::read::{ReadOptions, read_10x, read_csv, read_h5ad, read_label_table, read_path};
+use kratos_data::read::{
+    ReadOptions, read_10x, read_csv, read_h5ad, read_h5ad_obsm, read_label_table, read_path,
+};
+use kratos_data::write::{H5adExtras, write_h5ad};
 use kratos_data::{Dataset, GeneRole, Labels};
 
 /// The shared data folder; the tests that need it are `#[ignore = "needs KRATOS_DATA"]`, so
@@ -379,5 +382,66 @@ fn pbmc3k_counts_labels_h5ad_and_highly_variable_genes() {
     assert!(
         both == 1838 && only_ours == 0,
         "HVG agreement with scanpy changed: {both} of {n_ref}, {only_ours} extra"
+    );
+}
+
+#[test]
+#[ignore = "needs KRATOS_DATA"]
+fn shared_h5ad_files_written_anew_and_copied() {
+    let dir = data_root();
+    let out = tempfile::tempdir().unwrap();
+    // written anew (sparse, 184 x 9450, labels with a `/`), read back the same
+    let oligo = dir.join("oligodendroglioma/oligodendroglioma.h5ad");
+    let ds = read_h5ad(&oligo, &ReadOptions::new().label_key("cell_type")).unwrap();
+    let path = out.path().join("oligo.h5ad");
+    write_h5ad(
+        &path,
+        &ds,
+        &H5adExtras::new().label_column("cell_type"),
+        false,
+    )
+    .unwrap();
+    let back = read_h5ad(&path, &ReadOptions::new().label_key("cell_type")).unwrap();
+    assert!(back.is_sparse());
+    assert_eq!(back, ds);
+    // anndata 0.7 keeps categories in object-reference attributes, which hdf5-pure cannot
+    // copy: the copy is refused naming the attribute, not written without it
+    let extras = H5adExtras::new()
+        .copy_from(&oligo)
+        .obsm("X_kratos", vec![0.0; ds.n_cells()], 1);
+    let e = write_h5ad(out.path().join("copy.h5ad"), &ds, &extras, false).unwrap_err();
+    assert!(e.to_string().contains("obs/cell_type"), "{e}");
+
+    // a copy of an anndata 0.8 file keeps X, raw and labels and adds the embedding
+    let modern = dir.join("pbmc68k_reduced/pbmc68k_reduced.modern.h5ad");
+    let labelled = ReadOptions::new().label_key("bulk_labels");
+    let ds = read_h5ad(&modern, &labelled).unwrap();
+    let emb: Vec<f32> = (0..ds.n_cells() * 64).map(|v| v as f32).collect();
+    let copy = out.path().join("modern.h5ad");
+    let extras = H5adExtras::new()
+        .copy_from(&modern)
+        .obsm("X_kratos", emb.clone(), 64);
+    write_h5ad(&copy, &ds, &extras, false).unwrap();
+    assert_eq!(read_h5ad(&copy, &labelled).unwrap(), ds);
+    let raw = ReadOptions::new().use_raw(true);
+    assert_eq!(
+        read_h5ad(&copy, &raw).unwrap(),
+        read_h5ad(&modern, &raw).unwrap()
+    );
+    assert_eq!(read_h5ad_obsm(&copy, "X_kratos").unwrap(), (emb, 700, 64));
+
+    // the old compound obsm of pbmc68k_reduced.h5ad is read, and cannot be added to
+    let old = dir.join("pbmc68k_reduced/pbmc68k_reduced.h5ad");
+    let (pca, rows, cols) = read_h5ad_obsm(&old, "X_pca").unwrap();
+    assert_eq!((rows, cols, pca.len()), (700, 50, 700 * 50));
+    assert_eq!(read_h5ad_obsm(&old, "X_umap").unwrap().2, 2);
+    let ds = read_h5ad(&old, &labelled).unwrap();
+    let extras = H5adExtras::new()
+        .copy_from(&old)
+        .obsm("X_kratos", vec![0.0; 700], 1);
+    let e = write_h5ad(out.path().join("old.h5ad"), &ds, &extras, false).unwrap_err();
+    assert!(
+        e.to_string().contains("`obsm`") && e.to_string().contains("< 0.7"),
+        "{e}"
     );
 }

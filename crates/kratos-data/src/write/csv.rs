@@ -1,5 +1,5 @@
-//! Writers: a [`Dataset`] as dense CSV/TSV (optionally gzipped) and its labels as a
-//! `cell<TAB>label` file, so that read -> write -> read gives back the same data.
+//! A [`Dataset`] as dense CSV/TSV (optionally gzipped) and its labels as a `cell<TAB>label`
+//! file, so that read -> write -> read gives back the same data.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
