@@ -62,9 +62,9 @@ pub use error::ExplainError;
 pub use explainer::{CellBatch, Explainer};
 pub use integrated_gradients::{IgBaseline, IntegratedGradients, IntegratedGradientsParams};
 pub use markers::{
-    MarkerDirection, MarkerTest, ThreeStepParams, WelchParams, WilcoxonParams,
-    expression_change_panel, mean_difference_panel, rank_test_panel, three_step_panel,
-    welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
+    Direction, GeneStatistics, MarkerDirection, MarkerTest, ThreeStepParams, WelchParams,
+    WilcoxonParams, expression_change_panel, mean_difference_panel, rank_test_panel,
+    three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use panel::{
     Aggregation, GenePanel, PanelOptions, ValidPanelOptions, explain_ensemble, explain_pair,

@@ -1,0 +1,210 @@
+//! Panels as scanpy's `rank_genes_groups` result: what `kratos run --write-h5ad` and the Python
+//! package put in `adata.uns[key]`, so that scanpy's `rank_genes_groups_df` and
+//! `rank_genes_groups_dotplot` read kratos panels unchanged.
+
+use std::collections::HashMap;
+
+use kratos_data::write::{GeneFractions, RankGenesGroups};
+use kratos_explain::{GenePanel, GeneStatistics, MarkerTest};
+
+use crate::{Error, Result};
+
+/// `panel` in scanpy's `rank_genes_groups` layout: per class (the panel's, in its order) the
+/// genes in the panel's ranking, at most `n_genes` of them (all when `None`), with the
+/// panel's scores, the log fold changes of `statistics`, and `pts` / `pts_rest` over every gene
+/// of `statistics`. `test` (a Wilcoxon or t-test of the same data) gives `pvals` and
+/// `pvals_adj`, looked up per class and gene; without it they are NaN (scanpy's readers need
+/// the fields). `groupby` is the `obs` column the classes come from.
+///
+/// Errors: [`Error::PanelClassMissing`] when `statistics` or `test` lacks a class of the
+/// panel; [`Error::InvalidParameter`] when `n_genes` is 0 or a ranked gene is not in
+/// `statistics`.
+///
+/// ```
+/// use kratos::anndata::rank_genes_groups;
+/// use kratos::explain::{GeneStatistics, mean_difference_panel};
+/// use kratos::{Dataset, Labels};
+/// let data = Dataset::from_matrix(vec![2.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 2.0], 4, 2)?
+///     .with_labels(Labels::from_names(&["A", "A", "B", "B"])?)?;
+/// let classes = data.labels().unwrap().class_names().to_vec();
+/// let panel = mean_difference_panel(&data, &classes)?;
+/// let stats = GeneStatistics::of(&data)?;
+/// let ranking = rank_genes_groups(&panel, &stats, None, "cell_type", Some(1))?;
+/// assert_eq!(ranking.names, vec![vec!["gene0".to_string()], vec!["gene1".to_string()]]);
+/// assert!(ranking.logfoldchanges.unwrap()[0][0] > 0.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn rank_genes_groups(
+    panel: &GenePanel,
+    statistics: &GeneStatistics,
+    test: Option<&MarkerTest>,
+    groupby: &str,
+    n_genes: Option<usize>,
+) -> Result<RankGenesGroups> {
+    if n_genes == Some(0) {
+        return Err(Error::InvalidParameter {
+            name: "n_genes",
+            problem: "must be at least 1".into(),
+        });
+    }
+    let stat_gene: HashMap<&str, usize> = statistics
+        .gene_names()
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.as_str(), i))
+        .collect();
+    let panel_to_stat: Vec<usize> = panel
+        .gene_names()
+        .iter()
+        .map(|g| {
+            stat_gene
+                .get(g.as_str())
+                .copied()
+                .ok_or_else(|| Error::InvalidParameter {
+                    name: "statistics",
+                    problem: format!("gene `{g}` of the panel is not in the statistics"),
+                })
+        })
+        .collect::<Result<_>>()?;
+    let test_gene: Option<HashMap<&str, usize>> = test.map(|t| {
+        t.panel()
+            .gene_names()
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), i))
+            .collect()
+    });
+    let missing = |class: &str, names: &[String]| Error::PanelClassMissing {
+        class: class.to_string(),
+        panel_classes: names.join(", "),
+    };
+
+    let groups = panel.class_names().to_vec();
+    let (mut names, mut scores, mut lfc, mut pvals, mut pvals_adj) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let mut pts = Vec::with_capacity(groups.len());
+    let mut pts_rest = Vec::with_capacity(groups.len());
+    for (c, class) in groups.iter().enumerate() {
+        let s = statistics
+            .class_index(class)
+            .ok_or_else(|| missing(class, statistics.class_names()))?;
+        let t = match test {
+            Some(t) => Some((
+                t,
+                t.panel()
+                    .class_names()
+                    .iter()
+                    .position(|n| n == class)
+                    .ok_or_else(|| missing(class, t.panel().class_names()))?,
+            )),
+            None => None,
+        };
+        let ranking = panel.ranking(c);
+        let top = &ranking[..n_genes.unwrap_or(ranking.len()).min(ranking.len())];
+        names.push(top.iter().map(|&g| panel.gene_names()[g].clone()).collect());
+        scores.push(top.iter().map(|&g| panel.scores(c)[g]).collect());
+        lfc.push(
+            top.iter()
+                .map(|&g| statistics.log_fold_change(s)[panel_to_stat[g]])
+                .collect(),
+        );
+        let p_of = |values: &[f64], g: usize| -> f64 {
+            let name = panel.gene_names()[g].as_str();
+            test_gene
+                .as_ref()
+                .and_then(|m| m.get(name))
+                .map_or(f64::NAN, |&i| values[i])
+        };
+        match t {
+            Some((t, tc)) => {
+                pvals.push(top.iter().map(|&g| p_of(t.p_values(tc), g)).collect());
+                pvals_adj.push(top.iter().map(|&g| p_of(t.p_adjusted(tc), g)).collect());
+            }
+            None => {
+                pvals.push(vec![f64::NAN; top.len()]);
+                pvals_adj.push(vec![f64::NAN; top.len()]);
+            }
+        }
+        pts.push(
+            statistics
+                .fraction_in(s)
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect(),
+        );
+        pts_rest.push(
+            statistics
+                .fraction_rest(s)
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect(),
+        );
+    }
+    let mut ranking = RankGenesGroups::new(groupby, panel.method(), groups, names, scores);
+    ranking.logfoldchanges = Some(lfc);
+    ranking.pvals = Some(pvals);
+    ranking.pvals_adj = Some(pvals_adj);
+    ranking.pts = Some(GeneFractions::new(statistics.gene_names().to_vec(), pts));
+    ranking.pts_rest = Some(GeneFractions::new(
+        statistics.gene_names().to_vec(),
+        pts_rest,
+    ));
+    Ok(ranking)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kratos_data::{Dataset, Labels};
+    use kratos_explain::{WilcoxonParams, mean_difference_panel, wilcoxon_test};
+
+    fn data() -> Dataset {
+        let values = vec![
+            3.0, 0.0, 1.0, //
+            2.0, 0.0, 1.0, //
+            4.0, 1.0, 0.0, //
+            0.0, 2.0, 1.0, //
+            0.0, 3.0, 0.0, //
+            1.0, 2.0, 1.0,
+        ];
+        Dataset::from_matrix(values, 6, 3)
+            .unwrap()
+            .with_labels(Labels::from_names(&["A", "A", "A", "B", "B", "B"]).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn fills_every_field_from_the_panel_statistics_and_test() {
+        let d = data();
+        let classes = d.labels().unwrap().class_names().to_vec();
+        let panel = mean_difference_panel(&d, &classes).unwrap();
+        let stats = GeneStatistics::of(&d).unwrap();
+        let test = wilcoxon_test(&d, &WilcoxonParams::new()).unwrap();
+        let r = rank_genes_groups(&panel, &stats, Some(&test), "label", None).unwrap();
+        assert_eq!(r.groups, classes);
+        assert_eq!(r.names[0][0], "gene0");
+        assert_eq!(r.names[1][0], "gene1");
+        assert_eq!(r.names[0].len(), 3);
+        let lfc = r.logfoldchanges.as_ref().unwrap();
+        assert!(lfc[0][0] > 0.0 && lfc[1][0] > 0.0);
+        let p = r.pvals.as_ref().unwrap();
+        assert_eq!(p[0][0], test.p_values(0)[0]);
+        assert!(p.iter().flatten().all(|v| (0.0..=1.0).contains(v)));
+        let pts = r.pts.as_ref().unwrap();
+        assert_eq!(pts.values[0][0], 1.0);
+        assert_eq!(r.pts_rest.as_ref().unwrap().values[0][0], 1.0 / 3.0);
+        assert_eq!(r.method, "mean-difference");
+    }
+
+    #[test]
+    fn without_a_test_the_p_values_are_nan_and_n_genes_cuts() {
+        let d = data();
+        let classes = d.labels().unwrap().class_names().to_vec();
+        let panel = mean_difference_panel(&d, &classes).unwrap();
+        let stats = GeneStatistics::of(&d).unwrap();
+        let r = rank_genes_groups(&panel, &stats, None, "label", Some(2)).unwrap();
+        assert_eq!(r.names[0].len(), 2);
+        assert!(r.pvals.unwrap().iter().flatten().all(|v| v.is_nan()));
+        assert!(rank_genes_groups(&panel, &stats, None, "label", Some(0)).is_err());
+    }
+}
