@@ -3,11 +3,108 @@
 //! `rank_genes_groups_dotplot` read kratos panels unchanged.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use kratos_data::write::{GeneFractions, RankGenesGroups};
-use kratos_explain::{GenePanel, GeneStatistics, MarkerTest};
+use kratos_data::Dataset;
+use kratos_data::write::{GeneFractions, H5adExtras, RankGenesGroups, write_h5ad};
+use kratos_explain::{GenePanel, GeneStatistics, MarkerTest, WilcoxonParams, wilcoxon_test};
 
+use crate::analysis::Analysis;
 use crate::{Error, Result};
+
+/// The `uns` key of the default panel in a run's AnnData file (`key="kratos"` in scanpy).
+pub const PANEL_KEY: &str = "kratos";
+/// The `obsm` key of the cell embedding in a run's AnnData file.
+pub const EMBEDDING_KEY: &str = "X_kratos";
+
+/// What a run's AnnData file is made from ([`write_analysis_h5ad`]).
+#[derive(Debug, Clone, Copy)]
+pub enum H5adSource<'a> {
+    /// A copy of the `.h5ad` file the analysis's cells were read from, every entry kept.
+    Copy {
+        /// The input file.
+        input: &'a Path,
+        /// The `obs` column the labels were read from (scanpy's `groupby`).
+        groupby: &'a str,
+        /// The layer read instead of `X`, if any (the ranking's `params/layer`).
+        layer: Option<&'a str>,
+    },
+    /// A new file holding `data` — the cells as read (for input other than `.h5ad`), with
+    /// their labels, in the analysis's cell order — the labels in the `obs` column `groupby`.
+    New {
+        /// The cells.
+        data: &'a Dataset,
+        /// The `obs` column for the labels.
+        groupby: &'a str,
+    },
+}
+
+/// What a run adds to AnnData: `uns[`[`PANEL_KEY`]`]`, the default panel (the analysis's first)
+/// in scanpy's `rank_genes_groups` layout ([`rank_genes_groups`]: every gene, with the
+/// analysis's statistics and the p-values of a Wilcoxon test on the same values), and
+/// `obsm[`[`EMBEDDING_KEY`]`]`, the models' embedding of every cell. `groupby` is the `obs`
+/// column of the labels, `layer` the layer the values came from.
+pub fn analysis_extras(
+    analysis: &Analysis,
+    groupby: &str,
+    layer: Option<&str>,
+) -> Result<H5adExtras> {
+    let panel = analysis
+        .panels
+        .first()
+        .ok_or_else(|| Error::InvalidParameter {
+            name: "analysis",
+            problem: "has no panel".into(),
+        })?;
+    let test = wilcoxon_test(analysis.trained.all_genes_input(), &WilcoxonParams::new())?;
+    let mut ranking = rank_genes_groups(panel, &analysis.statistics, Some(&test), groupby, None)?;
+    ranking.layer = layer.map(str::to_string);
+    let dims = analysis.trained.model().embedding_size();
+    Ok(H5adExtras::new()
+        .obsm(EMBEDDING_KEY, analysis.embedding.clone(), dims)
+        .rank_genes_groups(PANEL_KEY, ranking))
+}
+
+/// Writes the AnnData file of `analysis` at `path`: [`analysis_extras`] added to a copy of the
+/// input `.h5ad` or to a new file of the cells ([`H5adSource`]), and returns the path. An
+/// existing file is replaced only with `overwrite`; the file appears whole or not at all
+/// ([`kratos_data::write::write_h5ad`]).
+///
+/// Errors: [`Error::InvalidParameter`] when a new file's cells are not the analysis's (in
+/// order); the writer's errors ([`Error::Data`]) for a file that exists, an input that cannot
+/// be copied exactly, labels that are not the `groupby` column's, non-ASCII gene names.
+pub fn write_analysis_h5ad(
+    path: &Path,
+    analysis: &Analysis,
+    source: &H5adSource<'_>,
+    overwrite: bool,
+) -> Result<PathBuf> {
+    let cells = analysis.trained.all_genes_input();
+    match *source {
+        H5adSource::Copy {
+            input,
+            groupby,
+            layer,
+        } => {
+            let extras = analysis_extras(analysis, groupby, layer)?.copy_from(input);
+            Ok(write_h5ad(path, cells, &extras, overwrite)?)
+        }
+        H5adSource::New { data, groupby } => {
+            if data.cell_ids() != cells.cell_ids() {
+                return Err(Error::InvalidParameter {
+                    name: "data",
+                    problem: format!(
+                        "its {} cells are not the analysis's {} cells in the analysis's order",
+                        data.n_cells(),
+                        cells.n_cells()
+                    ),
+                });
+            }
+            let extras = analysis_extras(analysis, groupby, None)?.label_column(groupby);
+            Ok(write_h5ad(path, data, &extras, overwrite)?)
+        }
+    }
+}
 
 /// `panel` in scanpy's `rank_genes_groups` layout: per class (the panel's, in its order) the
 /// genes in the panel's ranking, at most `n_genes` of them (all when `None`), with the
@@ -192,7 +289,10 @@ mod tests {
         assert!(p.iter().flatten().all(|v| (0.0..=1.0).contains(v)));
         let pts = r.pts.as_ref().unwrap();
         assert_eq!(pts.values[0][0], 1.0);
-        assert_eq!(r.pts_rest.as_ref().unwrap().values[0][0], 1.0 / 3.0);
+        assert_eq!(
+            r.pts_rest.as_ref().unwrap().values[0][0],
+            f64::from(1.0f32 / 3.0)
+        );
         assert_eq!(r.method, "mean-difference");
     }
 
