@@ -5,7 +5,8 @@
 //! ```text
 //! KRATOS_DATA=../shared/data cargo run --release -p kratos-bench --example levers -- \
 //!     [--seeds 1,2,3] [--sets pbmc68k_bulk,digits] [--sim-seeds 1,2,3,4,5] [--cells 300] \
-//!     [--levers redundancy|training|cells|iterations|specificity|statistic] [--only "40/,30/"]
+//!     [--levers redundancy|training|cells|iterations|specificity|statistic|direction] \
+//!     [--only "40/,30/"]
 //! ```
 //! `--only` keeps the re-rankings whose name contains one of the comma-separated strings.
 //! `--levers redundancy` (the default) compares re-rankings of the default panel;
@@ -17,7 +18,10 @@
 //! `--levers specificity` compares the default's rank product with the class's expression change
 //! |mean in − mean out| against one with its signed up-regulation (mean in − mean out);
 //! `--levers statistic` adds the two-sided Wilcoxon |z| (`rank_test_panel`) to the rank product
-//! (and weighs the attribution twice), with stronger re-rankings; `--only` filters these too.
+//! (and weighs the attribution twice), with stronger re-rankings; `--only` filters these too;
+//! `--levers direction` compares the default panel as ranked with the same panel listing the
+//! genes higher in the class first (`GenePanel::listing`, what `kratos run --direction up`
+//! writes).
 //! Prints Markdown tables.
 
 use std::path::PathBuf;
@@ -25,9 +29,9 @@ use std::time::Instant;
 
 use kratos::metrics::role_counts;
 use kratos::{
-    CwExplainer, Dataset, GenePanel, PanelEvaluationParams, PanelOptions, PanelRun, Pipeline,
-    Preprocessing, Preset, RedundancyParams, TopKGrid, WilcoxonParams, decorrelate,
-    decorrelate_with_relevance, evaluate_panel, explain_panel, wilcoxon_panel,
+    CwExplainer, Dataset, GenePanel, GeneStatistics, Listing, PanelEvaluationParams, PanelOptions,
+    PanelRun, Pipeline, Preprocessing, Preset, RedundancyParams, TopKGrid, WilcoxonParams,
+    decorrelate, decorrelate_with_relevance, evaluate_panel, explain_panel, wilcoxon_panel,
 };
 use kratos_bench::registry::{by_key, simulation_copy, subsample};
 
@@ -232,6 +236,27 @@ fn panels(
         }
         let t = Instant::now();
         let w = wilcoxon_panel(&input, &WilcoxonParams::new()).unwrap();
+        out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
+        return out;
+    }
+    if levers == "direction" {
+        // One training; both listings of its panel, the statistics on every gene as the run
+        // computes them.
+        let t = Instant::now();
+        let trained = Pipeline::with_preset(Preset::default())
+            .dataset(ds.clone())
+            .seed(seed)
+            .train()
+            .unwrap();
+        let panel = trained.panel().unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let input = trained.all_genes_input();
+        let statistics = GeneStatistics::of(input).unwrap();
+        let up = panel.listing(Listing::Up, &statistics).unwrap();
+        out.push(("kratos (default, both directions)".into(), panel, secs));
+        out.push(("kratos, up-regulated first".into(), up, secs));
+        let t = Instant::now();
+        let w = wilcoxon_panel(input, &WilcoxonParams::new()).unwrap();
         out.push(("Wilcoxon".into(), w, t.elapsed().as_secs_f64()));
         return out;
     }

@@ -82,6 +82,28 @@ impl Method {
     }
 }
 
+/// Which genes the panels list first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    /// The ranking as it is: genes higher and lower in the class mixed.
+    Both,
+    /// Genes higher in the class than in the other cells first.
+    Up,
+    /// Genes lower in the class first.
+    Down,
+}
+
+impl DirectionArg {
+    /// The library's listing.
+    pub fn listing(self) -> kratos::Listing {
+        match self {
+            DirectionArg::Both => kratos::Listing::Both,
+            DirectionArg::Up => kratos::Listing::Up,
+            DirectionArg::Down => kratos::Listing::Down,
+        }
+    }
+}
+
 /// Preprocessing before the model's min-max scaling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PreprocessingArg {
@@ -171,6 +193,9 @@ pub struct DataArgs {
     /// The text file has genes as rows and cells as columns.
     #[arg(long)]
     pub transpose: bool,
+    /// .h5ad only: read the values from `layers/NAME` instead of `X` (e.g. `counts`).
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
     #[command(flatten)]
     pub labels: LabelArgs,
 }
@@ -199,6 +224,18 @@ pub struct RunArgs {
     /// Preprocessing before the model's min-max scaling.
     #[arg(long, value_enum, default_value = "auto")]
     pub preprocessing: PreprocessingArg,
+    /// Which genes the kratos panel and the explainers' panels list first: `both` keeps the
+    /// ranking (genes higher and lower in the class mixed; the most discriminative), `up` lists
+    /// the genes higher in the class first, `down` those lower. The wilcoxon and t-test panels
+    /// keep their order (higher first, as scanpy's).
+    #[arg(long, value_enum, default_value = "both")]
+    pub direction: DirectionArg,
+    /// Also write an AnnData file: a copy of the input .h5ad (which needs --label-key) or, for
+    /// other input, a new file of the cells and labels — with the kratos panel in
+    /// `uns['kratos']` (scanpy's rank_genes_groups layout, Wilcoxon p-values) and the
+    /// embedding in `obsm['X_kratos']`. Must not exist unless --force.
+    #[arg(long, value_name = "FILE")]
+    pub write_h5ad: Option<PathBuf>,
     /// Evaluate every panel with the SVM top-k protocol (AUROC curves in the report). Off by
     /// default: `quick` takes minutes on a few thousand cells, `paper` much longer.
     #[arg(long, value_enum, default_value = "none", value_name = "GRID")]
@@ -215,7 +252,7 @@ pub struct RunArgs {
     /// Output folder (must not exist unless --force).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder (and the --write-h5ad file) if it exists.
     #[arg(long)]
     pub force: bool,
 }
@@ -226,7 +263,8 @@ pub struct EvaluateArgs {
     #[command(flatten)]
     pub input: DataArgs,
     /// Panel TSV with header `class<TAB>rank<TAB>gene<TAB>score` (from kratos or any tool;
-    /// classes named as in the labels, genes as in the data).
+    /// classes named as in the labels, genes as in the data); kratos's extra columns
+    /// (direction, log_fold_change, fraction_in, fraction_rest) may follow.
     #[arg(long, value_name = "FILE")]
     pub panel: PathBuf,
     /// Panel sizes.

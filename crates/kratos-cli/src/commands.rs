@@ -1,8 +1,12 @@
 //! The subcommands: `demo`, `run`, `evaluate` and `simulate`.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use kratos::analysis::{Analysis, AnalysisParams, Method, Timings, analyse_timed};
+use kratos::anndata::{
+    EMBEDDING_KEY, H5adSource, PANEL_KEY, check_h5ad_names, write_analysis_h5ad,
+};
 use kratos::metrics::role_counts;
 use kratos::sim::{OutputFormat, Simulator};
 use kratos::{
@@ -16,7 +20,7 @@ use crate::args::{
     CellsPerClass, DemoArgs, EvaluateArgs, EvaluateGrid, Grid, RunArgs, SimFormat, SimPreset,
     SimulateArgs,
 };
-use crate::input::read_labelled;
+use crate::input::{is_h5ad, read_labelled};
 use crate::output::{OutputDir, note};
 use crate::progress::Bars;
 
@@ -212,8 +216,10 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<(), CliError> {
             .n_iter(args.n_iter)
             .seed(args.seed)
     });
+    let h5ad = h5ad_plan(args)?;
     let analysis_params = AnalysisParams::new()
         .methods(args.methods.iter().map(|m| m.method()).collect())
+        .direction(args.direction.listing())
         .training(
             Preset::default()
                 .training
@@ -231,6 +237,17 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<(), CliError> {
     let progress = Bars::new(quiet);
     let mut timings = Timings::default();
     let (data, source) = timings.time("read", || read_labelled(&args.input))?;
+    if h5ad.is_some() {
+        check_h5ad_names(&data).map_err(|e| {
+            let (CliError::Input(m) | CliError::Failure(m)) = CliError::from(e);
+            CliError::Input(format!(
+                "{}: {m}; drop --write-h5ad",
+                args.input.data.display()
+            ))
+        })?;
+    }
+    // A new AnnData file holds the cells as read; the analysis keeps them only preprocessed.
+    let cells_as_read = matches!(h5ad, Some(H5adPlan::New(_))).then(|| data.clone());
     let mut analysis = analyse_timed(data, &analysis_params, &progress, timings)?;
     let info = RunInfo {
         command: "run".into(),
@@ -240,6 +257,25 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<(), CliError> {
         top: args.top,
     };
     let report = write_run(out.dir(), &mut analysis, &analysis_params, &info, |_| {})?;
+    // Before the folder is moved into place: a failed write leaves neither.
+    let h5ad_written = match (&h5ad, &cells_as_read) {
+        (Some(H5adPlan::Copy(path)), _) => {
+            let source = H5adSource::Copy {
+                input: &args.input.data,
+                groupby: args.input.labels.label_key.as_deref().unwrap_or("label"),
+                layer: args.input.layer.as_deref(),
+            };
+            Some(write_analysis_h5ad(path, &analysis, &source, args.force)?)
+        }
+        (Some(H5adPlan::New(path)), Some(data)) => {
+            let source = H5adSource::New {
+                data,
+                groupby: "label",
+            };
+            Some(write_analysis_h5ad(path, &analysis, &source, args.force)?)
+        }
+        _ => None,
+    };
     let target = out.finish()?;
 
     println!(
@@ -298,7 +334,55 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<(), CliError> {
         target.display(),
         target.display()
     );
+    if let Some(written) = h5ad_written {
+        println!(
+            "wrote      {} (AnnData: the kratos panel in uns['{PANEL_KEY}'], the embedding in obsm['{EMBEDDING_KEY}'])",
+            written.path.display()
+        );
+        for n in &written.notes {
+            note(&format!("note: {n}"));
+        }
+    }
     Ok(())
+}
+
+/// The AnnData file `kratos run --write-h5ad` writes.
+enum H5adPlan {
+    /// A copy of the input `.h5ad`.
+    Copy(PathBuf),
+    /// A new file of the cells as read.
+    New(PathBuf),
+}
+
+/// What `--write-h5ad` will write, checked before any work: the file must not exist (unless
+/// `--force`) nor be a folder, and a copy of an `.h5ad` input needs the labels from one of its
+/// `obs` columns (the copy keeps `obs` as it is, and scanpy groups the cells by that column).
+fn h5ad_plan(args: &RunArgs) -> Result<Option<H5adPlan>, CliError> {
+    let Some(path) = &args.write_h5ad else {
+        return Ok(None);
+    };
+    if path.is_dir() {
+        return Err(CliError::Input(format!(
+            "{}: is a folder; --write-h5ad takes a file name",
+            path.display()
+        )));
+    }
+    if path.exists() && !args.force {
+        return Err(CliError::Input(format!(
+            "{}: already exists; choose another --write-h5ad or pass --force to replace it",
+            path.display()
+        )));
+    }
+    if !is_h5ad(&args.input.data) {
+        return Ok(Some(H5adPlan::New(path.clone())));
+    }
+    if args.input.labels.label_key.is_none() {
+        return Err(CliError::Input(format!(
+            "{}: --write-h5ad copies this .h5ad file, whose obs must hold the labels: give --label-key KEY (the obs column) instead of a label file",
+            args.input.data.display()
+        )));
+    }
+    Ok(Some(H5adPlan::Copy(path.clone())))
 }
 
 /// `kratos evaluate`: the SVM top-k protocol and PCC for a panel TSV from any tool.

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use kratos::Dataset;
-use kratos::data::read::{ReadOptions, labels_from_cell_ids, read_labels, read_path};
+use kratos::data::read::{
+    Format, ReadOptions, detect_format, labels_from_cell_ids, read_labels, read_path,
+};
 
 use crate::CliError;
 use crate::args::DataArgs;
@@ -93,6 +95,12 @@ pub fn check_usable(ds: &Dataset, data: &Path, source: &LabelSource) -> Result<(
     Ok(())
 }
 
+/// Whether `path` is an AnnData file ([`detect_format`]); false for a path that cannot be
+/// read (the reader reports it).
+pub fn is_h5ad(path: &Path) -> bool {
+    matches!(detect_format(path), Ok(Format::H5ad))
+}
+
 fn read_with_labels(args: &DataArgs) -> Result<(Dataset, LabelSource), CliError> {
     let data = &args.data;
     if !data.exists() {
@@ -110,6 +118,15 @@ fn read_with_labels(args: &DataArgs) -> Result<(Dataset, LabelSource), CliError>
         )));
     }
     let mut options = ReadOptions::new().transpose(args.transpose);
+    if let Some(layer) = &args.layer {
+        if !is_h5ad(data) {
+            return Err(CliError::Input(format!(
+                "{}: --layer reads `layers/{layer}` of an .h5ad file, and this is not one (CSV/TSV and 10x input hold one matrix); drop --layer",
+                data.display()
+            )));
+        }
+        options = options.layer(layer.clone());
+    }
     if let Some(key) = &args.labels.label_key {
         options = options.label_key(key.clone());
     }

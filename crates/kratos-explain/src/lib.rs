@@ -67,8 +67,8 @@ pub use markers::{
     three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use panel::{
-    Aggregation, GenePanel, PanelOptions, ValidPanelOptions, explain_ensemble, explain_pair,
-    explain_panel, explain_panels,
+    Aggregation, GenePanel, GeneSummary, Listing, PanelOptions, ValidPanelOptions,
+    explain_ensemble, explain_pair, explain_panel, explain_panels,
 };
 pub use preset::{
     AttributionUnits, Combination, PanelRun, Preprocessing, Preset, PresetDescription, ValidPreset,

@@ -5,8 +5,10 @@ use std::path::Path;
 
 use base64::Engine;
 
+use kratos::Direction;
+
 use crate::plots::colour_hex;
-use crate::schema::Report;
+use crate::schema::{ClassTop, Report};
 
 /// An image for the HTML page: a caption and the PNG file.
 pub struct Figure<'a> {
@@ -39,7 +41,7 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.92em}th,td{border:1px so
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#666;font-size:.9em}\
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}.dot{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.4em;vertical-align:middle}\
 .cards{display:flex;flex-wrap:wrap;gap:.8em;margin:1em 0}.card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:9em}\
-.card b{display:block;font-size:1.4em}.warn{background:#fff8e1;border:1px solid #f0d58a;padding:.5em 1em;border-radius:4px}code{background:#f4f4f4;padding:0 .2em}";
+.card b{display:block;font-size:1.4em}.up{color:#b2182b}.down{color:#2166ac}.lfc{font-size:.85em;margin-left:.15em}.warn{background:#fff8e1;border:1px solid #f0d58a;padding:.5em 1em;border-radius:4px}code{background:#f4f4f4;padding:0 .2em}";
 
 /// The self-contained HTML page.
 pub fn html(report: &Report, figures: &[Figure<'_>], top_genes: usize) -> String {
@@ -164,7 +166,7 @@ pub fn html(report: &Report, figures: &[Figure<'_>], top_genes: usize) -> String
 
     // Marker genes.
     h.push_str(&format!(
-        "<h2>Marker genes</h2>\n<p>Top {top_genes} genes of every class in each panel (files in <code>panels/</code>, every gene ranked).</p>\n"
+        "<h2>Marker genes</h2>\n<p>Top {top_genes} genes of every class in each panel (files in <code>panels/</code>, every gene ranked). Beside each gene: <span class=\"up\">↑</span> higher or <span class=\"down\">↓</span> lower in the class than in the other cells, and the log2 fold change (scanpy's); hover for the fractions of cells expressing it.</p>\n"
     ));
     for f in figures.iter().filter(|f| f.title.contains("dot plot")) {
         push_figure(&mut h, f);
@@ -192,7 +194,7 @@ pub fn html(report: &Report, figures: &[Figure<'_>], top_genes: usize) -> String
                 "<tr><td>{dot}{}</td><td class=\"num\">{}</td><td>{}{}</td></tr>",
                 escape(&t.class),
                 p.cells_used.get(c).copied().unwrap_or(0),
-                escape(&t.genes.join(", ")),
+                top_genes_html(t),
                 if degenerate {
                     " <b>(degenerate scores)</b>"
                 } else {
@@ -258,6 +260,40 @@ pub fn html(report: &Report, figures: &[Figure<'_>], top_genes: usize) -> String
         escape(&versions.join(", "))
     ));
     h
+}
+
+/// A class's top genes, each with an arrow for its direction and its log2 fold change when
+/// the panel has them, the fractions of expressing cells in a tooltip.
+fn top_genes_html(top: &ClassTop) -> String {
+    if top.markers.is_empty() {
+        return escape(&top.genes.join(", "));
+    }
+    top.markers
+        .iter()
+        .map(|m| match &m.summary {
+            None => escape(&m.gene),
+            Some(s) => {
+                let (class, arrow) = match s.direction {
+                    Direction::Up => ("up", "↑"),
+                    Direction::Down => ("down", "↓"),
+                };
+                let lfc = if s.log_fold_change.is_finite() {
+                    // The arrow carries the sign.
+                    format!("{:.1}", s.log_fold_change.abs())
+                } else {
+                    "–".into()
+                };
+                format!(
+                    "<span title=\"log2 fold change {}; expressed in {:.0}% of the class's cells, {:.0}% of the others\">{}<span class=\"{class} lfc\">{arrow}{lfc}</span></span>",
+                    fmt3(f64::from(s.log_fold_change)),
+                    100.0 * s.fraction_in,
+                    100.0 * s.fraction_rest,
+                    escape(&m.gene),
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn push_figure(h: &mut String, f: &Figure<'_>) {

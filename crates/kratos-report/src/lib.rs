@@ -20,5 +20,5 @@ pub use reproduction::reproduction_markdown;
 pub use run_folder::{RunInfo, embedding_tsv, write_run};
 pub use schema::{
     Accuracy, ClassSection, ClassTop, DataSection, MapSection, MethodEvaluation, PanelSection,
-    Parameters, Report, RoleRow, SimulationSection, versions,
+    Parameters, Report, RoleRow, SimulationSection, TopGene, versions,
 };

@@ -10,7 +10,7 @@ use kratos::explain::looks_like_counts;
 use crate::plots::{self, Curve, DotPlot, Map, Series};
 use crate::schema::{
     Accuracy, ClassSection, ClassTop, DataSection, MapSection, MethodEvaluation, PanelSection,
-    Parameters, Report, versions,
+    Parameters, Report, TopGene, versions,
 };
 use crate::{Figure, ReportError};
 
@@ -90,6 +90,15 @@ pub fn write_run(
                         .top_genes(c, info.top)
                         .iter()
                         .map(|g| g.to_string())
+                        .collect(),
+                    markers: p
+                        .top_indices(c, info.top)
+                        .iter()
+                        .map(|&g| TopGene {
+                            gene: p.gene_names()[g].clone(),
+                            score: p.scores(c)[g],
+                            summary: p.summary(c, g),
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -303,6 +312,7 @@ pub fn write_run(
                 .iter()
                 .map(|p| p.method().to_string())
                 .collect(),
+            direction: params.direction,
             training: params.training.clone(),
             panel_options: trained.panel_options().inner().clone(),
             kratos_default: analysis.kratos_default.clone(),

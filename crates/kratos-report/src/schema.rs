@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use kratos::analysis::TsneParams;
 use kratos::{
-    EmbeddingQuality, PanelEvaluationParams, PresetDescription, RoleCounts, TrainingConfig,
+    EmbeddingQuality, GeneSummary, PanelEvaluationParams, PresetDescription, RoleCounts,
+    TrainingConfig,
 };
 use serde::Serialize;
 
@@ -102,6 +103,9 @@ pub struct Parameters {
     pub preprocessing: String,
     /// The panels written, in order.
     pub methods: Vec<String>,
+    /// Which genes the one-vs-rest panels list first (`both`: the ranking as it is, `up` or
+    /// `down`); the marker tests keep their own order.
+    pub direction: kratos::Listing,
     /// The classifier and its training.
     pub training: TrainingConfig,
     /// Cells explained and aggregation of the per-method panels.
@@ -145,8 +149,24 @@ pub struct PanelSection {
 pub struct ClassTop {
     /// Class name.
     pub class: String,
-    /// Genes, best first.
+    /// Genes, in the panel's order (best first).
     pub genes: Vec<String>,
+    /// The same genes with their score and, for one-vs-rest panels, what the data say about
+    /// them in the class.
+    pub markers: Vec<TopGene>,
+}
+
+/// One of a class's top genes.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopGene {
+    /// Gene name.
+    pub gene: String,
+    /// The panel's score (what it means depends on the method: docs/data-formats.md).
+    pub score: f32,
+    /// `direction` (`up`/`down`), `log_fold_change`, `fraction_in`, `fraction_rest`; absent
+    /// for one-vs-one panels.
+    #[serde(flatten)]
+    pub summary: Option<GeneSummary>,
 }
 
 /// The SVM evaluation of one panel.

@@ -39,16 +39,50 @@ pub enum H5adSource<'a> {
     },
 }
 
+/// A class name anndata cannot store as a column of the `pts` / `pts_rest` dataframes (a
+/// dataframe column is stored under its name).
+fn is_column_name(name: &str) -> bool {
+    !(name.is_empty() || name.contains('/') || name == "_index" || name == ".")
+}
+
+/// Checks, before a long run, that `data`'s names fit a run's AnnData file: the ranking of
+/// every gene is a record array of fixed-length ASCII strings, so every gene name and class
+/// name must be ASCII (and class names non-empty). The error names the first that is not.
+pub fn check_h5ad_names(data: &Dataset) -> Result<()> {
+    let bad = |what: &str, name: &str| Error::InvalidParameter {
+        name: "data",
+        problem: format!(
+            "{what} `{name}` cannot be written to the AnnData ranking, which holds names as ASCII strings (scanpy's record arrays)"
+        ),
+    };
+    if let Some(g) = data.gene_names().iter().find(|g| !g.is_ascii()) {
+        return Err(bad("gene", g));
+    }
+    if let Some(labels) = data.labels()
+        && let Some(c) = labels
+            .class_names()
+            .iter()
+            .find(|c| c.is_empty() || !c.is_ascii())
+    {
+        return Err(bad("class", c));
+    }
+    Ok(())
+}
+
 /// What a run adds to AnnData: `uns[`[`PANEL_KEY`]`]`, the default panel (the analysis's first)
 /// in scanpy's `rank_genes_groups` layout ([`rank_genes_groups`]: every gene, with the
 /// analysis's statistics and the p-values of a Wilcoxon test on the same values), and
 /// `obsm[`[`EMBEDDING_KEY`]`]`, the models' embedding of every cell. `groupby` is the `obs`
 /// column of the labels, `layer` the layer the values came from.
+///
+/// The fractions `pts` and `pts_rest` are left out (scanpy's readers do without them) when a
+/// class name cannot be a dataframe column (a `/` in it, e.g. `CD4+/CD25 T Reg`); the second
+/// value then says so.
 pub fn analysis_extras(
     analysis: &Analysis,
     groupby: &str,
     layer: Option<&str>,
-) -> Result<H5adExtras> {
+) -> Result<(H5adExtras, Vec<String>)> {
     let panel = analysis
         .panels
         .first()
@@ -59,35 +93,57 @@ pub fn analysis_extras(
     let test = wilcoxon_test(analysis.trained.all_genes_input(), &WilcoxonParams::new())?;
     let mut ranking = rank_genes_groups(panel, &analysis.statistics, Some(&test), groupby, None)?;
     ranking.layer = layer.map(str::to_string);
+    let mut notes = Vec::new();
+    if let Some(bad) = ranking.groups.iter().find(|g| !is_column_name(g)) {
+        notes.push(format!(
+            "uns['{PANEL_KEY}'] has no pts / pts_rest (fractions of expressing cells): class `{bad}` cannot be a column name in AnnData (no `/`); the fractions are in panels/{}.tsv",
+            panel.method()
+        ));
+        ranking.pts = None;
+        ranking.pts_rest = None;
+    }
     let dims = analysis.trained.model().embedding_size();
-    Ok(H5adExtras::new()
+    let extras = H5adExtras::new()
         .obsm(EMBEDDING_KEY, analysis.embedding.clone(), dims)
-        .rank_genes_groups(PANEL_KEY, ranking))
+        .rank_genes_groups(PANEL_KEY, ranking);
+    Ok((extras, notes))
+}
+
+/// A run's AnnData file, written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct H5adWritten {
+    /// Where.
+    pub path: PathBuf,
+    /// What the user should know about it (e.g. fractions left out).
+    pub notes: Vec<String>,
 }
 
 /// Writes the AnnData file of `analysis` at `path`: [`analysis_extras`] added to a copy of the
-/// input `.h5ad` or to a new file of the cells ([`H5adSource`]), and returns the path. An
-/// existing file is replaced only with `overwrite`; the file appears whole or not at all
+/// input `.h5ad` or to a new file of the cells ([`H5adSource`]). An existing file is replaced
+/// only with `overwrite`; the file appears whole or not at all
 /// ([`kratos_data::write::write_h5ad`]).
 ///
 /// Errors: [`Error::InvalidParameter`] when a new file's cells are not the analysis's (in
-/// order); the writer's errors ([`Error::Data`]) for a file that exists, an input that cannot
-/// be copied exactly, labels that are not the `groupby` column's, non-ASCII gene names.
+/// order) or a name is not ASCII ([`check_h5ad_names`]); the writer's errors
+/// ([`Error::Data`]) for a file that exists, an input that cannot be copied exactly, labels
+/// that are not the `groupby` column's.
 pub fn write_analysis_h5ad(
     path: &Path,
     analysis: &Analysis,
     source: &H5adSource<'_>,
     overwrite: bool,
-) -> Result<PathBuf> {
+) -> Result<H5adWritten> {
     let cells = analysis.trained.all_genes_input();
-    match *source {
+    check_h5ad_names(cells)?;
+    let (written, notes) = match *source {
         H5adSource::Copy {
             input,
             groupby,
             layer,
         } => {
-            let extras = analysis_extras(analysis, groupby, layer)?.copy_from(input);
-            Ok(write_h5ad(path, cells, &extras, overwrite)?)
+            let (extras, notes) = analysis_extras(analysis, groupby, layer)?;
+            let extras = extras.copy_from(input);
+            (write_h5ad(path, cells, &extras, overwrite)?, notes)
         }
         H5adSource::New { data, groupby } => {
             if data.cell_ids() != cells.cell_ids() {
@@ -100,10 +156,15 @@ pub fn write_analysis_h5ad(
                     ),
                 });
             }
-            let extras = analysis_extras(analysis, groupby, None)?.label_column(groupby);
-            Ok(write_h5ad(path, data, &extras, overwrite)?)
+            let (extras, notes) = analysis_extras(analysis, groupby, None)?;
+            let extras = extras.label_column(groupby);
+            (write_h5ad(path, data, &extras, overwrite)?, notes)
         }
-    }
+    };
+    Ok(H5adWritten {
+        path: written,
+        notes,
+    })
 }
 
 /// `panel` in scanpy's `rank_genes_groups` layout: per class (the panel's, in its order) the

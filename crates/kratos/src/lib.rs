@@ -86,13 +86,13 @@ pub use kratos_data::{
 };
 pub use kratos_explain::{
     self as explain, Aggregation, AttributionUnits, CellBatch, Combination, CwExplainer, CwMode,
-    CwParams, Direction, ExplainError, Explainer, GenePanel, GeneStatistics, GradientTimesInput,
-    IgBaseline, IntegratedGradients, IntegratedGradientsParams, MarkerDirection, MarkerTest,
-    PanelOptions, PanelRun, Preprocessing, Preset, PresetDescription, RedundancyParams, Saliency,
-    SmoothGrad, SmoothGradParams, ThreeStepParams, ValidPanelOptions, ValidPreset, WelchParams,
-    WilcoxonParams, decorrelate, decorrelate_with_relevance, explain_ensemble, explain_pair,
-    explain_panel, explain_panels, three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel,
-    wilcoxon_test,
+    CwParams, Direction, ExplainError, Explainer, GenePanel, GeneStatistics, GeneSummary,
+    GradientTimesInput, IgBaseline, IntegratedGradients, IntegratedGradientsParams, Listing,
+    MarkerDirection, MarkerTest, PanelOptions, PanelRun, Preprocessing, Preset, PresetDescription,
+    RedundancyParams, Saliency, SmoothGrad, SmoothGradParams, ThreeStepParams, ValidPanelOptions,
+    ValidPreset, WelchParams, WilcoxonParams, decorrelate, decorrelate_with_relevance,
+    explain_ensemble, explain_pair, explain_panel, explain_panels, three_step_panel, welch_t_panel,
+    welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use kratos_metrics as metrics;
 pub use kratos_metrics::{

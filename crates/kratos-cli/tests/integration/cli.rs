@@ -199,14 +199,32 @@ fn panels_have_the_tsv_header_and_every_gene() {
     for method in ["kratos", "saliency", "smoothgrad"] {
         let text = std::fs::read_to_string(f.run.join(format!("panels/{method}.tsv"))).unwrap();
         let mut lines = text.lines();
-        assert_eq!(lines.next(), Some("class\trank\tgene\tscore"), "{method}");
+        assert_eq!(
+            lines.next(),
+            Some(
+                "class\trank\tgene\tscore\tdirection\tlog_fold_change\tfraction_in\tfraction_rest"
+            ),
+            "{method}"
+        );
         let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
         assert_eq!(rows.len(), 5 * 140, "{method}: 5 classes x 140 genes");
         assert_eq!(rows[0][1], "1");
-        assert!(
-            rows.iter()
-                .all(|r| r.len() == 4 && r[3].parse::<f64>().is_ok())
-        );
+        let number = |v: &str| v.parse::<f64>().is_ok();
+        let fraction = |v: &str| v.parse::<f64>().is_ok_and(|x| (0.0..=1.0).contains(&x));
+        assert!(rows.iter().all(|r| r.len() == 8
+            && number(r[3])
+            && matches!(r[4], "up" | "down")
+            && number(r[5])
+            && fraction(r[6])
+            && fraction(r[7])));
+    }
+    // The default panel's score: the rank product as a fraction of the class's best.
+    let text = std::fs::read_to_string(f.run.join("panels/kratos.tsv")).unwrap();
+    for line in text.lines().skip(1) {
+        let r: Vec<&str> = line.split('\t').collect();
+        let score: f64 = r[3].parse().unwrap();
+        assert!(score > 0.0 && score <= 1.0, "{line}");
+        assert!(r[1] != "1" || score == 1.0, "{line}");
     }
 }
 
@@ -291,6 +309,17 @@ fn report_json_has_the_stable_fields() {
         r["panels"][0]["top"][0]["genes"].as_array().unwrap().len(),
         5
     );
+    assert_eq!(r["parameters"]["direction"], "both");
+    let markers = r["panels"][0]["top"][0]["markers"].as_array().unwrap();
+    assert_eq!(markers.len(), 5);
+    assert_eq!(markers[0]["gene"], r["panels"][0]["top"][0]["genes"][0]);
+    assert_eq!(markers[0]["score"], 1.0);
+    assert!(markers.iter().all(|m| {
+        matches!(m["direction"].as_str(), Some("up" | "down"))
+            && m["log_fold_change"].is_number()
+            && m["fraction_in"].is_number()
+            && m["fraction_rest"].is_number()
+    }));
 }
 
 #[test]
@@ -301,6 +330,10 @@ fn report_html_is_self_contained() {
     assert!(html.matches("data:image/png;base64,").count() >= 3);
     assert!(!html.contains("src=\"http"), "no external resources");
     assert!(html.contains("Marker genes") && html.contains("Embedding"));
+    assert!(
+        html.contains("<span class=\"up lfc\">↑"),
+        "top genes carry their direction and fold change"
+    );
 }
 
 #[test]

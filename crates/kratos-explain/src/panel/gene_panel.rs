@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use kratos_data::Dataset;
 
+use super::direction::Attached;
 use crate::{ExplainError, Result};
 
 /// The marker panel of every class: genes ranked by their score for the class, best first.
@@ -10,6 +11,24 @@ use crate::{ExplainError, Result};
 /// scores are degenerate (no cell explained, non-finite scores, or the top 20 not above the
 /// median score — e.g. a saturated network whose perturbations never moved) is flagged by
 /// [`GenePanel::degenerate_classes`].
+///
+/// What a gene's score is depends on the method that made the panel (higher is better
+/// throughout; attributions are averaged over the explained cells of the class — correctly
+/// classified ones, at most 2,000 per class by default — in the models' min-max units):
+///
+/// | method | score |
+/// |---|---|
+/// | `kratos` (the default panel) | the rank product of the ensemble's CW attribution and the class's change in mean expression, divided by the class's best: 1 for the best gene, in (0, 1] for every gene the models saw (0 for genes outside a gene screen). The redundancy re-ordering of the top genes moves genes without changing their scores, so within the top 40 the scores need not fall strictly. |
+/// | `cw`, `paper` | mean \|δ\| of the Carlini–Wagner perturbation (`paper`: the published method's own model, values as given) |
+/// | `cw-ovo` | mean \|δ\| of the one-vs-one perturbation of the cells of the first class of the pair |
+/// | `smoothgrad`, `ig`, `saliency`, `gradient-x-input` | mean \|attribution\|: of the gradient averaged over noisy copies, of the integrated gradient, of the gradient, of gradient × input |
+/// | `wilcoxon` | the rank-sum z statistic of the class against the rest (positive: higher in the class; scanpy's `scores`) |
+/// | `t-test` | Welch's t statistic of the class against the rest (scanpy's `t-test` `scores`) |
+///
+/// A panel may carry [`crate::GeneStatistics`] ([`GenePanel::with_statistics`]): each gene's
+/// direction, fold change and fractions of expressing cells, written beside the score in the
+/// panel file. The listing order can put one direction first ([`GenePanel::listing`]); the
+/// order, not the score, is then what the panel ranks by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenePanel {
     pub(super) method: String,
@@ -18,6 +37,9 @@ pub struct GenePanel {
     pub(super) scores: Vec<Vec<f32>>,
     pub(super) rankings: Vec<Vec<usize>>,
     pub(super) cells_used: Vec<usize>,
+    /// Not in the panel's JSON: the statistics are the data's, shared by every panel of a run.
+    #[serde(skip)]
+    pub(super) statistics: Option<Attached>,
 }
 
 /// Gene indices sorted by score, highest first; ties (and NaN, ranked last) by column position.
@@ -62,6 +84,7 @@ impl GenePanel {
             scores,
             rankings,
             cells_used,
+            statistics: None,
         })
     }
 
@@ -70,21 +93,44 @@ impl GenePanel {
         &self.method
     }
 
-    /// The same genes, classes, method and cells with new per-class `scores` (re-ranked).
+    /// The same genes, classes, method, cells and statistics with new per-class `scores`
+    /// (re-ranked).
     pub fn with_scores(&self, scores: Vec<Vec<f32>>) -> Result<Self> {
-        GenePanel::from_scores(
+        let mut panel = GenePanel::from_scores(
             self.method.clone(),
             self.gene_names.clone(),
             self.class_names.clone(),
             scores,
             self.cells_used.clone(),
-        )
+        )?;
+        panel.statistics = self.statistics.clone();
+        Ok(panel)
+    }
+
+    /// The same panel with new per-class `scores` (`scores[class][gene]`) and its rankings
+    /// kept as they are: for an order that is not the scores' own (a re-ordering of the top
+    /// genes that keeps each gene's score).
+    pub(crate) fn rescored(&self, scores: Vec<Vec<f32>>) -> Result<Self> {
+        if scores.len() != self.n_classes()
+            || scores.iter().any(|s| s.len() != self.gene_names.len())
+        {
+            return Err(ExplainError::InvalidInput(format!(
+                "new scores for {} classes do not fit a panel of {} classes and {} genes",
+                scores.len(),
+                self.n_classes(),
+                self.gene_names.len()
+            )));
+        }
+        let mut panel = self.clone();
+        panel.scores = scores;
+        Ok(panel)
     }
 
     /// This panel of the genes `kept` (column indices of `all_genes`, one per gene of this
     /// panel, in its gene order) as a panel of every gene of `all_genes`: the kept genes keep
     /// their scores and order, then each class's other genes follow with score 0, in the order
     /// of `order`'s ranking of that class (a panel of `all_genes` with the same classes).
+    /// Attached statistics stay when they know every gene of `all_genes`.
     pub fn extended(
         &self,
         all_genes: &[String],
@@ -118,6 +164,10 @@ impl GenePanel {
             scores.push(s);
             rankings.push(ranking);
         }
+        let statistics = self
+            .statistics
+            .as_ref()
+            .and_then(|a| Attached::new(a.statistics().clone(), all_genes, &self.class_names).ok());
         Ok(GenePanel {
             method: self.method.clone(),
             gene_names: all_genes.to_vec(),
@@ -125,6 +175,7 @@ impl GenePanel {
             scores,
             rankings,
             cells_used: self.cells_used.clone(),
+            statistics,
         })
     }
 
@@ -184,8 +235,10 @@ impl GenePanel {
     }
 
     /// Whether class `class`'s scores are degenerate: no cell explained, a non-finite or
-    /// constant score, or the score at rank 20 (the top quarter for fewer than 80 genes) not
-    /// above the median score.
+    /// constant score, or the 20th best score of the ranked genes (the top quarter's lowest
+    /// for fewer than 80 genes) not above the median score. The scores are read in their own
+    /// order, not the listing's: a listing that puts one direction first
+    /// ([`GenePanel::listing`]) or a re-ordering of the top genes changes nothing here.
     pub fn is_degenerate(&self, class: usize) -> bool {
         let s = &self.scores[class];
         if self.cells_used[class] == 0 || s.is_empty() || s.iter().any(|v| !v.is_finite()) {
@@ -200,7 +253,9 @@ impl GenePanel {
         let median = sorted[sorted.len() / 2];
         // "Top 20" for real panels; on tiny gene sets the top quarter.
         let k = ranking.len().div_ceil(4).clamp(1, 20);
-        let kth = s[ranking[k - 1]];
+        let mut ranked: Vec<f32> = ranking.iter().map(|&g| s[g]).collect();
+        ranked.sort_by(|a, b| b.total_cmp(a));
+        let kth = ranked[k - 1];
         sorted[0] == sorted[sorted.len() - 1] || kth <= median
     }
 

@@ -101,6 +101,26 @@ fn gene_ranges(data: &Dataset, cells: &[usize]) -> Vec<f32> {
         .collect()
 }
 
+/// Every class's scores divided by the class's best, so that the best gene scores 1 (scores of
+/// a class whose best is not a positive number are kept). Division by one positive number per
+/// class keeps the order; the caller keeps the ranking as it was anyway
+/// ([`GenePanel::rescored`]), so that rounding can never reorder genes.
+fn relative_to_best(panel: &GenePanel) -> Vec<Vec<f32>> {
+    (0..panel.n_classes())
+        .map(|c| {
+            let s = panel.scores(c);
+            let best = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            if best.is_finite() && best > 0.0 {
+                s.iter()
+                    .map(|&v| (f64::from(v) / f64::from(best)) as f32)
+                    .collect()
+            } else {
+                s.to_vec()
+            }
+        })
+        .collect()
+}
+
 /// The panel with every gene's score multiplied by `factors[gene]`, re-ranked.
 fn rescale_genes(panel: &GenePanel, factors: &[f32]) -> Result<GenePanel> {
     let scores = (0..panel.n_classes())
@@ -192,11 +212,23 @@ impl ValidPreset {
                 )
             }
         };
+        // A rank product's score, 1 / geometric mean of the ranks, says little on its own; as
+        // a fraction of the class's best it reads as "how close to the best marker".
+        let panel = match self.combination {
+            Combination::Attribution => panel,
+            _ => panel.rescored(relative_to_best(&panel))?,
+        };
         let (panel, before_redundancy) = match &self.redundancy {
-            Some(params) => (
-                decorrelate_with_relevance(&panel, &attribution, data, params)?,
-                Some(panel.with_method(self.name.clone())),
-            ),
+            Some(params) => {
+                // The re-ranking scores genes by their new position; each gene keeps the
+                // combined score instead, in the new order.
+                let scores = (0..panel.n_classes())
+                    .map(|c| panel.scores(c).to_vec())
+                    .collect();
+                let reordered = decorrelate_with_relevance(&panel, &attribution, data, params)?
+                    .rescored(scores)?;
+                (reordered, Some(panel.with_method(self.name.clone())))
+            }
             None => (panel, None),
         };
         let mut description = self.description();
@@ -211,5 +243,29 @@ impl ValidPreset {
             before_redundancy,
             description,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_relative_to_the_best_put_the_best_at_one() {
+        let genes: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let p = GenePanel::from_scores(
+            "p",
+            genes,
+            vec!["X".into(), "Y".into()],
+            vec![vec![0.25, 0.5, 0.125], vec![0.0, 0.0, 0.0]],
+            vec![1, 1],
+        )
+        .unwrap();
+        let s = relative_to_best(&p);
+        assert_eq!(s[0], vec![0.5, 1.0, 0.25]);
+        // No positive best: kept as it is.
+        assert_eq!(s[1], vec![0.0, 0.0, 0.0]);
+        let q = p.rescored(s).unwrap();
+        assert_eq!(q.rankings(), p.rankings());
     }
 }

@@ -35,7 +35,8 @@ pub enum Combination {
     /// evidence but whose expression barely moves drop, and so do genes that move but that
     /// the network does not need. The rank product is scale free (Breitling et al. 2004,
     /// RankProd), so neither score's units dominate. The panel's score is 1 / (geometric
-    /// mean rank): 1 for a gene ranked first by both.
+    /// mean rank) divided by the class's best such value: 1 for the class's best gene, and
+    /// 1 / √(r₁ r₂) for a gene ranked r₁ and r₂ when the best is ranked first by both.
     RankProductWithExpressionChange,
     /// Rank by the rank product of three ranks: the attribution score, the class's expression
     /// change (as in [`Combination::RankProductWithExpressionChange`]) and the class's
@@ -47,7 +48,8 @@ pub enum Combination {
     /// it raised the mean AUROC at the top 1% of genes on citeseq_cbmc (+0.023) and digits
     /// (+0.034) but lowered it on pbmc68k_reduced's bulk labels (−0.004), made the pbmc68k
     /// panels more redundant and let 3.3 noise genes on average into the simulation's top-20
-    /// lists (the default: 0.3). The panel's score is 1 / (geometric mean rank).
+    /// lists (the default: 0.3). The panel's score is 1 / (geometric mean rank), divided by
+    /// the class's best such value (1 for the best gene).
     RankProductWithChangeAndRankTest,
 }
 

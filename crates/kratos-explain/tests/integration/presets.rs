@@ -5,8 +5,8 @@
 use crate::common::{MARKERS, marker_data};
 use kratos_data::Dataset;
 use kratos_explain::{
-    AttributionUnits, Combination, CwExplainer, Preset, ValidPreset, explain_ensemble,
-    looks_like_counts,
+    AttributionUnits, Combination, CwExplainer, Preset, ValidPreset, decorrelate_with_relevance,
+    explain_ensemble, looks_like_counts,
 };
 use kratos_model::{DefaultBackend, TrainedModel, TrainingConfig, fit_cells_with_progress};
 
@@ -55,6 +55,28 @@ fn presets_are_deterministic_and_find_planted_markers() {
     assert!(a.expression_change().is_some());
     for (k, &marker) in MARKERS.iter().enumerate() {
         assert_eq!(a.panel().ranking(k)[0], marker, "class {k}");
+    }
+    // The score is the rank product as a fraction of the class's best: 1 at rank 1, every
+    // score in (0, 1]; the redundancy re-ordering keeps each gene's score, and the order is
+    // the re-ordering's.
+    let params = preset
+        .redundancy
+        .expect("the default re-orders for redundancy");
+    let reordered =
+        decorrelate_with_relevance(a.panel_before_redundancy(), a.attribution(), &data, &params)
+            .unwrap();
+    assert_eq!(a.panel().rankings(), reordered.rankings());
+    for k in 0..a.panel().n_classes() {
+        let s = a.panel().scores(k);
+        assert_eq!(s[a.panel().ranking(k)[0]], 1.0, "class {k}");
+        assert!(s.iter().all(|&v| v > 0.0 && v <= 1.0), "class {k}: {s:?}");
+        assert_eq!(s, a.panel_before_redundancy().scores(k));
+        let before = a.panel_before_redundancy().ranking(k);
+        let sorted = before.windows(2).all(|w| s[w[0]] >= s[w[1]]);
+        assert!(
+            sorted,
+            "class {k}: the rank product orders the panel before re-ordering"
+        );
     }
     let description = serde_json::to_value(a.description()).unwrap();
     assert_eq!(description["log1p_applied"], false);

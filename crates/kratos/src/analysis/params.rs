@@ -1,4 +1,4 @@
-use kratos_explain::{PanelOptions, Preprocessing, Preset, ValidPanelOptions};
+use kratos_explain::{Listing, PanelOptions, Preprocessing, Preset, ValidPanelOptions};
 use kratos_metrics::{PanelEvaluationParams, ValidPanelEvaluationParams};
 use kratos_model::{TrainingConfig, ValidTrainingConfig};
 use serde::{Deserialize, Serialize};
@@ -73,7 +73,8 @@ impl Method {
 ///
 /// Defaults: the methods of `kratos run` (Wilcoxon beside the default panel), the default
 /// preset's training (the paper's, seed 7, with its bound on mini-batches), log1p when the input looks like counts, the library's cap of explained
-/// cells per class, no SVM evaluation, t-SNE maps of at most 3,000 cells.
+/// cells per class, no SVM evaluation, t-SNE maps of at most 3,000 cells, every panel listed
+/// in its ranking's order ([`Listing::Both`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisParams {
     /// Methods besides the default panel (duplicates are run once).
@@ -91,6 +92,10 @@ pub struct AnalysisParams {
     pub maps: bool,
     /// At most this many cells (stratified, seeded) in the maps and in the input PCA's fit.
     pub map_cells: usize,
+    /// Which genes the default panel and the explainers' one-vs-rest panels list first
+    /// ([`kratos_explain::GenePanel::listing`]); the marker tests keep their own order (genes
+    /// higher in the class first, as scanpy's), one-vs-one panels theirs.
+    pub direction: Listing,
 }
 
 impl Default for AnalysisParams {
@@ -103,6 +108,7 @@ impl Default for AnalysisParams {
             evaluation: None,
             maps: true,
             map_cells: 3000,
+            direction: Listing::Both,
         }
     }
 }
@@ -152,6 +158,12 @@ impl AnalysisParams {
     /// Sets the most cells in the maps.
     pub fn map_cells(mut self, cells: usize) -> Self {
         self.map_cells = cells;
+        self
+    }
+
+    /// Sets which genes the panels list first.
+    pub fn direction(mut self, direction: Listing) -> Self {
+        self.direction = direction;
         self
     }
 

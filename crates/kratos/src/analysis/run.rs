@@ -1,10 +1,12 @@
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use kratos_data::Dataset;
 use kratos_explain::{
-    Explainer, GenePanel, GradientTimesInput, IntegratedGradients, Preset, PresetDescription,
-    Saliency, SmoothGrad, WelchParams, WilcoxonParams, welch_t_panel, wilcoxon_panel,
+    Explainer, GenePanel, GeneStatistics, GradientTimesInput, IntegratedGradients, Listing, Preset,
+    PresetDescription, Saliency, SmoothGrad, WelchParams, WilcoxonParams, welch_t_panel,
+    wilcoxon_panel,
 };
 use kratos_metrics::PanelEvaluation;
 use kratos_model::DefaultBackend;
@@ -95,7 +97,14 @@ pub struct Analysis {
     /// The trained default pipeline: its models, data and split.
     pub trained: TrainedPipeline<DefaultBackend>,
     /// Every panel: the default panel (`kratos`) first, then one per method in the order asked.
+    /// One-vs-rest panels carry [`Analysis::statistics`] ([`GenePanel::summary`]) and are
+    /// listed as [`super::AnalysisParams::direction`] asks (the marker tests in their own
+    /// order).
     pub panels: Vec<GenePanel>,
+    /// One-vs-rest statistics of every class and gene (direction, fold change, fractions of
+    /// expressing cells) on [`TrainedPipeline::all_genes_input`], computed once for every
+    /// panel.
+    pub statistics: Arc<GeneStatistics>,
     /// What the default panel is made of.
     pub kratos_default: PresetDescription,
     /// The embedding of all cells (row-major, cells x dims).
@@ -146,6 +155,22 @@ fn paper_panel(
     trained.panel()
 }
 
+/// `panel` as the analysis lists it: `direction`'s genes first unless it is a marker test's
+/// (which keeps scanpy's order, genes higher in the class first), with `statistics` attached.
+fn present(
+    panel: GenePanel,
+    marker_test: bool,
+    direction: Listing,
+    statistics: &Arc<GeneStatistics>,
+) -> Result<GenePanel> {
+    let panel = if marker_test {
+        panel
+    } else {
+        panel.listing(direction, statistics)?
+    };
+    Ok(panel.with_statistics(statistics.clone())?)
+}
+
 /// Trains the default pipeline on the labelled `data`, makes the default panel and the panels
 /// of `params.methods` with the same models, embeds all cells, scores the embedding (and PCA of
 /// the input), evaluates the panels if asked and computes the maps. `timings` may already hold
@@ -190,13 +215,18 @@ pub fn analyse_timed(
             .train()
     })?;
     progress.finish();
+    // What every one-vs-rest panel reports beside its genes, once for all of them.
+    let statistics = Arc::new(timings.time("gene_statistics", || {
+        GeneStatistics::of(trained.all_genes_input())
+    })?);
+    let direction = params.direction;
 
     // The default panel, then every method on the same models.
     progress.start("explaining", params.methods.len() as u64 + 1);
     progress.detail("kratos panel");
     let run = timings.time("explain_kratos", || trained.panel_run())?;
     progress.advance(1);
-    let mut panels = vec![run.panel().clone()];
+    let mut panels = vec![present(run.panel().clone(), false, direction, &statistics)?];
     for &m in &params.methods {
         progress.detail(m.name());
         // The marker tests see every gene, as a user's own would.
@@ -229,6 +259,12 @@ pub fn analyse_timed(
                     })?
                     .remove(0)
             }
+        };
+        // One-vs-one panels rank genes for pairs of classes, which one-vs-rest statistics do
+        // not describe: they stay as they are.
+        let panel = match m {
+            Method::CwOvo => panel,
+            _ => present(panel, m.is_marker_test(), direction, &statistics)?,
         };
         panels.push(panel);
         progress.advance(1);
@@ -341,6 +377,7 @@ pub fn analyse_timed(
     Ok(Analysis {
         trained,
         panels,
+        statistics,
         kratos_default,
         embedding,
         quality,
