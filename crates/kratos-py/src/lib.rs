@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use kratos::data::write::RankGenesGroups;
 use kratos::{
-    Dataset, DefaultBackend, GenePanel, GeneStatistics, IntegratedGradients, Pipeline, SmoothGrad,
-    TrainedPipeline, WelchParams, WilcoxonParams, welch_t_test, wilcoxon_test,
+    Dataset, DefaultBackend, GenePanel, GeneStatistics, IntegratedGradients, Listing, Pipeline,
+    SmoothGrad, TrainedPipeline, WelchParams, WilcoxonParams, welch_t_test, wilcoxon_test,
 };
 use numpy::ndarray::Array2;
 use numpy::{Element, IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
@@ -236,6 +236,20 @@ struct Options {
     groupby: String,
     seed: u64,
     epochs: Option<usize>,
+    /// Which markers a model method's panel lists first (the tests keep scanpy's `up`).
+    listing: Listing,
+}
+
+/// `direction=` of `rank_genes_groups`.
+fn parse_listing(direction: &str) -> Result<Listing, BindError> {
+    [Listing::Both, Listing::Up, Listing::Down]
+        .into_iter()
+        .find(|l| l.as_str() == direction)
+        .ok_or_else(|| {
+            BindError::Value(format!(
+                "unknown direction `{direction}`; use one of: both, up, down"
+            ))
+        })
 }
 
 /// Runs `work`, turning a panic into a `RuntimeError` (instead of PyO3's `PanicException`,
@@ -375,6 +389,7 @@ fn rank(
             // applied when the input looked like counts), over every gene.
             let input = trained.all_genes_input();
             let stats = GeneStatistics::of(input)?;
+            let panel = panel.listing(options.listing, &stats)?;
             let test = wilcoxon_test(input, &WilcoxonParams::new())?;
             kratos::anndata::rank_genes_groups(
                 &panel,
@@ -443,7 +458,7 @@ fn ranking_to_py<'py>(py: Python<'py>, r: RankGenesGroups) -> PyResult<Bound<'py
 #[pyfunction]
 #[pyo3(signature = (
     matrix, cell_ids, gene_names, categories, codes, groupby, method,
-    n_genes=None, seed=0, epochs=None, use_raw=false, layer=None
+    n_genes=None, seed=0, epochs=None, use_raw=false, layer=None, direction="both"
 ))]
 #[allow(clippy::too_many_arguments)]
 fn rank_genes_groups<'py>(
@@ -460,8 +475,10 @@ fn rank_genes_groups<'py>(
     epochs: Option<usize>,
     use_raw: bool,
     layer: Option<String>,
+    direction: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let method = Method::parse(method)?;
+    let listing = parse_listing(direction)?;
     if n_genes == Some(0) {
         return Err(PyValueError::new_err(
             "invalid parameter `n_genes`: must be at least 1 (or None for every gene)",
@@ -474,6 +491,7 @@ fn rank_genes_groups<'py>(
         groupby,
         seed,
         epochs,
+        listing,
     };
     let mut ranking = py.detach(|| guarded(|| rank(data, method, &options, n_genes, &log)))?;
     ranking.method = method.name().to_string();
@@ -506,6 +524,7 @@ fn embed<'py>(
         groupby,
         seed,
         epochs,
+        listing: Listing::Both,
     };
     let (embedding, dims) = py.detach(|| {
         guarded(|| {

@@ -256,6 +256,25 @@ def test_an_unknown_method_lists_the_methods(small):
         kratos.tl.rank_genes_groups(small, "cell_type", method="logreg")
 
 
+def test_direction_up_lists_the_genes_higher_in_the_group_first(small):
+    kratos.tl.rank_genes_groups(small, "cell_type", method="kratos", epochs=5, key_added="both")
+    kratos.tl.rank_genes_groups(
+        small, "cell_type", method="kratos", epochs=5, key_added="up", direction="up"
+    )
+    for group in _groups(small, "cell_type"):
+        both = sc.get.rank_genes_groups_df(small, group=group, key="both")
+        up = sc.get.rank_genes_groups_df(small, group=group, key="up")
+        assert sorted(both["names"]) == sorted(up["names"])  # the same genes, reordered
+        lfc = up["logfoldchanges"].to_numpy()
+        n_up = int((lfc >= 0).sum())
+        assert (lfc[:n_up] >= 0).all() and (lfc[n_up:] < 0).all()
+        # within the up-regulated genes, the ranking's own order is kept
+        order = [g for g in both["names"] if g in set(up["names"][:n_up])]
+        assert list(up["names"][:n_up]) == order
+    with pytest.raises(ValueError, match="unknown direction `sideways`"):
+        kratos.tl.rank_genes_groups(small, "cell_type", direction="sideways")
+
+
 def test_missing_groups_raw_and_layers_are_named(small):
     small.obs["partial"] = small.obs["cell_type"].copy()
     small.obs.loc["cell4", "partial"] = np.nan

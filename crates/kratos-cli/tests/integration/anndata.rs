@@ -2,32 +2,10 @@
 //! kratos's own reader (the Python side is checked by the Python bindings' tests).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use kratos::data::read::{ReadOptions, read_h5ad, read_h5ad_obsm, read_path};
 
-fn kratos(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kratos"))
-        .args(args)
-        .output()
-        .expect("the kratos binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
-}
-
-/// Exit code 2 and one line on stderr mentioning `mentions`.
-fn assert_input_error(o: &Output, mentions: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "one line expected: {err}");
-    assert!(err.contains(mentions), "`{mentions}` not in: {err}");
-}
+use crate::cli::{assert_input_error, kratos, s, stderr};
 
 /// A small simulated data set (counts.csv.gz with labels.tsv beside it) in `dir`.
 fn simulated(dir: &Path) -> PathBuf {

@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-fn kratos(args: &[&str]) -> Output {
+pub(crate) fn kratos(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kratos"))
         .args(args)
         .output()
         .expect("the kratos binary runs")
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -24,7 +24,7 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 temp path")
 }
 
@@ -437,7 +437,7 @@ fn evaluate_scores_kratos_and_foreign_panels() {
 }
 
 /// Exit code 2 and a single line on stderr that starts with `kratos: error:`.
-fn assert_input_error(o: &Output, mentions: &str) {
+pub(crate) fn assert_input_error(o: &Output, mentions: &str) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(2), "stderr: {err}");
     let lines: Vec<&str> = err.lines().collect();

@@ -45,6 +45,7 @@ def rank_genes_groups(
     layer: str | None = None,
     use_raw: bool | None = None,
     epochs: int | None = None,
+    direction: str = "both",
 ) -> None:
     """Rank the marker genes of every group of ``adata.obs[groupby]`` against the rest.
 
@@ -79,6 +80,11 @@ def rank_genes_groups(
         Use ``adata.raw``; default: when it is set and no layer is given (as scanpy).
     epochs
         Training epochs shared by the ensemble (default 100); fewer is faster and rougher.
+    direction
+        Model methods only: ``"both"`` (default) lists the ranking as it is, genes higher and
+        lower in the group mixed (the most discriminative, see docs/reproduction.md);
+        ``"up"`` lists the genes higher in the group first (markers as a dot plot shows them),
+        ``"down"`` the lower ones first. The tests always rank up-regulated genes first.
 
     The models train on the chosen matrix (log1p is applied first when it looks like counts)
     after a per-gene min-max scaling; the log fold changes, fractions and p-values (a Wilcoxon
@@ -107,6 +113,7 @@ def rank_genes_groups(
         epochs=epochs,
         use_raw=use_raw,
         layer=layer,
+        direction=direction,
     )
     adata.uns[key_added] = _uns(result)
     logger.info("added adata.uns[%r] (the ranking of %s)", key_added, method)
