@@ -13,15 +13,26 @@ import pandas as pd
 import pytest
 
 
-@pytest.fixture(scope="session")
-def pbmc_file() -> Path:
-    """scanpy's pbmc68k_reduced.h5ad; the tests that need it skip without $KRATOS_DATA."""
+def shared_data_file(name: str) -> Path:
+    """`pbmc68k_reduced/<name>` of $KRATOS_DATA; the tests that need it skip without it."""
     root = os.environ.get("KRATOS_DATA")
     if not root:
         pytest.skip("needs KRATOS_DATA (the shared data folder)")
-    path = Path(root) / "pbmc68k_reduced" / "pbmc68k_reduced.h5ad"
+    path = Path(root) / "pbmc68k_reduced" / name
     assert path.is_file(), f"{path} not found; KRATOS_DATA={root}"
     return path
+
+
+@pytest.fixture(scope="session")
+def pbmc_file() -> Path:
+    """scanpy's pbmc68k_reduced.h5ad."""
+    return shared_data_file("pbmc68k_reduced.h5ad")
+
+
+@pytest.fixture(scope="session")
+def pbmc_modern_file() -> Path:
+    """pbmc68k_reduced.modern.h5ad: the same data in anndata's current layout."""
+    return shared_data_file("pbmc68k_reduced.modern.h5ad")
 
 
 @pytest.fixture(scope="session")

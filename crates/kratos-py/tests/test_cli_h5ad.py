@@ -23,22 +23,12 @@ def kratos_bin() -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def modern_file() -> Path:
-    root = os.environ.get("KRATOS_DATA")
-    if not root:
-        pytest.skip("needs KRATOS_DATA (the shared data folder)")
-    path = Path(root) / "pbmc68k_reduced" / "pbmc68k_reduced.modern.h5ad"
-    assert path.is_file(), f"{path} not found; KRATOS_DATA={root}"
-    return path
-
-
-def test_the_written_copy_is_read_by_anndata_and_scanpy(kratos_bin, modern_file, tmp_path):
+def test_the_written_copy_is_read_by_anndata_and_scanpy(kratos_bin, pbmc_modern_file, tmp_path):
     out = tmp_path / "out.h5ad"
     run = subprocess.run(
         [
             str(kratos_bin), "run",
-            "--data", str(modern_file), "--label-key", "louvain",
+            "--data", str(pbmc_modern_file), "--label-key", "louvain",
             "--epochs", "12", "--no-plots",
             "--out", str(tmp_path / "run"),
             "--write-h5ad", str(out),
@@ -48,7 +38,7 @@ def test_the_written_copy_is_read_by_anndata_and_scanpy(kratos_bin, modern_file,
     )
     assert run.returncode == 0, run.stderr
     written = ad.read_h5ad(out)
-    original = ad.read_h5ad(modern_file)
+    original = ad.read_h5ad(pbmc_modern_file)
     # A copy: the input's matrix, cells, genes and labels as they were.
     assert written.shape == original.shape
     np.testing.assert_array_equal(np.asarray(written.X), np.asarray(original.X))
