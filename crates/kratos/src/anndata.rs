@@ -71,7 +71,8 @@ pub fn check_h5ad_names(data: &Dataset) -> Result<()> {
 
 /// What a run adds to AnnData: `uns[`[`PANEL_KEY`]`]`, the default panel (the analysis's first)
 /// in scanpy's `rank_genes_groups` layout ([`rank_genes_groups`]: every gene, with the
-/// analysis's statistics and the p-values of a Wilcoxon test on the same values), and
+/// analysis's statistics and the p-values of a Wilcoxon test on the same values: the run's own,
+/// [`Analysis::wilcoxon`], when it has one), and
 /// `obsm[`[`EMBEDDING_KEY`]`]`, the models' embedding of every cell. `groupby` is the `obs`
 /// column of the labels, `layer` the layer the values came from.
 ///
@@ -90,8 +91,16 @@ pub fn analysis_extras(
             name: "analysis",
             problem: "has no panel".into(),
         })?;
-    let test = wilcoxon_test(analysis.trained.all_genes_input(), &WilcoxonParams::new())?;
-    let mut ranking = rank_genes_groups(panel, &analysis.statistics, Some(&test), groupby, None)?;
+    // The run's own Wilcoxon test when it made one (same values, same parameters).
+    let own_test;
+    let test = match &analysis.wilcoxon {
+        Some(test) => test,
+        None => {
+            own_test = wilcoxon_test(analysis.trained.all_genes_input(), &WilcoxonParams::new())?;
+            &own_test
+        }
+    };
+    let mut ranking = rank_genes_groups(panel, &analysis.statistics, Some(test), groupby, None)?;
     ranking.layer = layer.map(str::to_string);
     let mut notes = Vec::new();
     if let Some(bad) = ranking.groups.iter().find(|g| !is_column_name(g)) {

@@ -4,9 +4,9 @@ use std::time::Instant;
 
 use kratos_data::Dataset;
 use kratos_explain::{
-    Explainer, GenePanel, GeneStatistics, GradientTimesInput, IntegratedGradients, Listing, Preset,
-    PresetDescription, Saliency, SmoothGrad, WelchParams, WilcoxonParams, welch_t_panel,
-    wilcoxon_panel,
+    Explainer, GenePanel, GeneStatistics, GradientTimesInput, IntegratedGradients, Listing,
+    MarkerTest, Preset, PresetDescription, Saliency, SmoothGrad, WelchParams, WilcoxonParams,
+    welch_t_panel, wilcoxon_test,
 };
 use kratos_metrics::PanelEvaluation;
 use kratos_model::DefaultBackend;
@@ -105,6 +105,9 @@ pub struct Analysis {
     /// expressing cells) on [`TrainedPipeline::all_genes_input`], computed once for every
     /// panel.
     pub statistics: Arc<GeneStatistics>,
+    /// The Wilcoxon test behind the `wilcoxon` panel, when the methods asked for one (its
+    /// p-values go into the AnnData file, [`crate::anndata::analysis_extras`]).
+    pub wilcoxon: Option<MarkerTest>,
     /// What the default panel is made of.
     pub kratos_default: PresetDescription,
     /// The embedding of all cells (row-major, cells x dims).
@@ -227,6 +230,7 @@ pub fn analyse_timed(
     let run = timings.time("explain_kratos", || trained.panel_run())?;
     progress.advance(1);
     let mut panels = vec![present(run.panel().clone(), false, direction, &statistics)?];
+    let mut wilcoxon = None;
     for &m in &params.methods {
         progress.detail(m.name());
         // The marker tests see every gene, as a user's own would.
@@ -240,9 +244,14 @@ pub fn analyse_timed(
                 None => continue,
             },
             Method::Cw => run.cw().clone(),
-            Method::Wilcoxon => timings.time("baseline_wilcoxon", || {
-                wilcoxon_panel(input, &WilcoxonParams::new())
-            })?,
+            Method::Wilcoxon => {
+                let test = timings.time("baseline_wilcoxon", || {
+                    wilcoxon_test(input, &WilcoxonParams::new())
+                })?;
+                let panel = test.panel().clone();
+                wilcoxon.get_or_insert(test);
+                panel
+            }
             Method::TTest => timings.time("baseline_t-test", || {
                 welch_t_panel(input, &WelchParams::new())
             })?,
@@ -378,6 +387,7 @@ pub fn analyse_timed(
         trained,
         panels,
         statistics,
+        wilcoxon,
         kratos_default,
         embedding,
         quality,
