@@ -183,9 +183,9 @@ pub fn write_analysis_h5ad(
 /// `pvals_adj`, looked up per class and gene; without it they are NaN (scanpy's readers need
 /// the fields). `groupby` is the `obs` column the classes come from.
 ///
-/// Errors: [`Error::PanelClassMissing`] when `statistics` or `test` lacks a class of the
-/// panel; [`Error::InvalidParameter`] when `n_genes` is 0 or a ranked gene is not in
-/// `statistics`.
+/// Errors: [`Error::Explain`] when `statistics` lacks a gene or class of the panel
+/// ([`GeneStatistics::indices_of`]); [`Error::PanelClassMissing`] when `test` lacks a class of
+/// the panel; [`Error::InvalidParameter`] when `n_genes` is 0.
 ///
 /// ```
 /// use kratos::anndata::rank_genes_groups;
@@ -214,25 +214,8 @@ pub fn rank_genes_groups(
             problem: "must be at least 1".into(),
         });
     }
-    let stat_gene: HashMap<&str, usize> = statistics
-        .gene_names()
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.as_str(), i))
-        .collect();
-    let panel_to_stat: Vec<usize> = panel
-        .gene_names()
-        .iter()
-        .map(|g| {
-            stat_gene
-                .get(g.as_str())
-                .copied()
-                .ok_or_else(|| Error::InvalidParameter {
-                    name: "statistics",
-                    problem: format!("gene `{g}` of the panel is not in the statistics"),
-                })
-        })
-        .collect::<Result<_>>()?;
+    let (panel_to_stat, stat_class) =
+        statistics.indices_of(panel.gene_names(), panel.class_names())?;
     let test_gene: Option<HashMap<&str, usize>> = test.map(|t| {
         t.panel()
             .gene_names()
@@ -252,9 +235,7 @@ pub fn rank_genes_groups(
     let mut pts = Vec::with_capacity(groups.len());
     let mut pts_rest = Vec::with_capacity(groups.len());
     for (c, class) in groups.iter().enumerate() {
-        let s = statistics
-            .class_index(class)
-            .ok_or_else(|| missing(class, statistics.class_names()))?;
+        let s = stat_class[c];
         let t = match test {
             Some(t) => Some((
                 t,

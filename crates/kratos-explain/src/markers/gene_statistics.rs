@@ -5,7 +5,7 @@ use kratos_data::Dataset;
 use serde::{Deserialize, Serialize};
 
 use super::{labels_and_counts, per_gene};
-use crate::Result;
+use crate::{ExplainError, Result};
 
 /// Whether a gene is higher or lower in a class than in the rest of the cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,6 +145,43 @@ impl GeneStatistics {
     /// The index of class `name`, if the statistics have it.
     pub fn class_index(&self, name: &str) -> Option<usize> {
         self.class_names.iter().position(|c| c == name)
+    }
+
+    /// The index in these statistics of every gene of `genes` and every class of `classes`
+    /// (matched by name), e.g. of a panel's; a missing one is an error naming it.
+    pub fn indices_of(
+        &self,
+        genes: &[String],
+        classes: &[String],
+    ) -> Result<(Vec<usize>, Vec<usize>)> {
+        let index: std::collections::HashMap<&str, usize> = self
+            .gene_names()
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), i))
+            .collect();
+        let genes = genes
+            .iter()
+            .map(|g| {
+                index.get(g.as_str()).copied().ok_or_else(|| {
+                    ExplainError::InvalidInput(format!(
+                        "gene `{g}` of the panel is not in the gene statistics"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        let classes = classes
+            .iter()
+            .map(|c| {
+                self.class_index(c).ok_or_else(|| {
+                    ExplainError::InvalidInput(format!(
+                        "class `{c}` of the panel is not a class of the gene statistics ({})",
+                        self.class_names().join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        Ok((genes, classes))
     }
 
     /// Mean value of every gene over the cells of `class`.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::GenePanel;
-use crate::{Direction, ExplainError, GeneStatistics, Result};
+use crate::{Direction, GeneStatistics, Result};
 
 /// [`GeneStatistics`] attached to a panel, with the panel's genes and classes looked up once.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +25,7 @@ impl Attached {
         genes: &[String],
         classes: &[String],
     ) -> Result<Self> {
-        let (genes, classes) = indices(&statistics, genes, classes)?;
+        let (genes, classes) = statistics.indices_of(genes, classes)?;
         Ok(Attached {
             statistics,
             genes,
@@ -48,43 +48,6 @@ impl Attached {
             fraction_rest: s.fraction_rest(c)[g],
         }
     }
-}
-
-/// The index in `statistics` of every gene and every class (matched by name); a missing one
-/// is an error naming it.
-fn indices(
-    statistics: &GeneStatistics,
-    genes: &[String],
-    classes: &[String],
-) -> Result<(Vec<usize>, Vec<usize>)> {
-    let index: std::collections::HashMap<&str, usize> = statistics
-        .gene_names()
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.as_str(), i))
-        .collect();
-    let genes = genes
-        .iter()
-        .map(|g| {
-            index.get(g.as_str()).copied().ok_or_else(|| {
-                ExplainError::InvalidInput(format!(
-                    "gene `{g}` of the panel is not in the gene statistics"
-                ))
-            })
-        })
-        .collect::<Result<Vec<usize>>>()?;
-    let classes = classes
-        .iter()
-        .map(|c| {
-            statistics.class_index(c).ok_or_else(|| {
-                ExplainError::InvalidInput(format!(
-                    "class `{c}` of the panel is not a class of the gene statistics ({})",
-                    statistics.class_names().join(", ")
-                ))
-            })
-        })
-        .collect::<Result<Vec<usize>>>()?;
-    Ok((genes, classes))
 }
 
 /// One gene of one class, as [`GeneStatistics`] describes it: the columns `direction`,
@@ -191,7 +154,7 @@ impl GenePanel {
             Listing::Up => Direction::Up,
             Listing::Down => Direction::Down,
         };
-        let (genes, classes) = indices(statistics, &self.gene_names, &self.class_names)?;
+        let (genes, classes) = statistics.indices_of(&self.gene_names, &self.class_names)?;
         let mut out = self.clone();
         for (c, ranking) in out.rankings.iter_mut().enumerate() {
             let (mut chosen, rest): (Vec<usize>, Vec<usize>) = ranking
