@@ -11,7 +11,8 @@
 //! - [`SmoothGrad`], [`IntegratedGradients`], [`Saliency`] and [`GradientTimesInput`];
 //!
 //! and the marker tests that need no model ([`markers`]: Wilcoxon, Welch, the rank test and
-//! the three-step pipeline). Each algorithm's parameters are a builder (`CwParams`,
+//! the three-step pipeline, COSG). [`design_panel`] chooses N genes together for telling every
+//! type apart (a targeted panel), among candidates taken from a model's panel. Each algorithm's parameters are a builder (`CwParams`,
 //! `SmoothGradParams`, ...) whose `check()` names the first bad value or gives the valid
 //! explainer. The default panel's configuration is a [`Preset`]; the `kratos` facade's
 //! `Pipeline` trains its models and [`ValidPreset::panel_from_models`] makes the panel.
@@ -45,6 +46,7 @@
 
 mod combine;
 mod cw;
+mod design;
 mod error;
 mod explainer;
 mod integrated_gradients;
@@ -58,13 +60,17 @@ mod smoothgrad;
 
 pub use combine::{mean_normalised, rank_product};
 pub use cw::{CwExplainer, CwMode, CwParams};
+pub use design::{
+    DesignParams, DesignScore, DesignedGene, DesignedPanel, ValidDesignParams, design_candidates,
+    design_panel,
+};
 pub use error::ExplainError;
 pub use explainer::{CellBatch, Explainer};
 pub use integrated_gradients::{IgBaseline, IntegratedGradients, IntegratedGradientsParams};
 pub use markers::{
-    Direction, GeneStatistics, MarkerDirection, MarkerTest, ThreeStepParams, WelchParams,
-    WilcoxonParams, expression_change_panel, mean_difference_panel, rank_test_panel,
-    three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
+    CosgParams, Direction, GeneStatistics, MarkerDirection, MarkerTest, ThreeStepParams,
+    WelchParams, WilcoxonParams, cosg_panel, expression_change_panel, mean_difference_panel,
+    rank_test_panel, three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use panel::{
     Aggregation, GenePanel, GeneSummary, Listing, PanelOptions, ValidPanelOptions,

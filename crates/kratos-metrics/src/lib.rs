@@ -13,6 +13,10 @@
 //!   scored by outer 3-fold stratified CV AUROC, in parallel (rayon) and seeded;
 //! - [`redundancy`] and [`panel_redundancy`]: mean |Pearson correlation| among a panel's
 //!   top-k genes;
+//! - the joint panel protocol [`evaluate_joint`]: N genes as one panel, scored by a
+//!   multinomial logistic regression ([`fit_logistic`], scikit-learn's) and 15 nearest
+//!   neighbours on seeded stratified splits (balanced accuracy, macro-F1); [`round_robin`]
+//!   makes one panel of per-class rankings;
 //! - [`role_counts`]: causal / dependent / noise genes in each class's top-k of a simulation.
 //!
 //! Panels come in as plain per-class rankings (`&[Vec<usize>]`: for class `c`, gene columns
@@ -29,6 +33,7 @@
 mod auroc;
 mod clustering;
 mod error;
+mod joint;
 mod panel_eval;
 mod pca;
 mod redundancy;
@@ -40,6 +45,11 @@ pub use clustering::{
     kmeans, normalized_mutual_information, silhouette_score,
 };
 pub use error::MetricsError;
+pub use joint::{
+    ClassifierScores, JointEvaluation, JointEvaluationParams, JointSplit, LogisticFit,
+    LogisticOptions, Standardizer, ValidJointEvaluationParams, balanced_accuracy, evaluate_joint,
+    fit_logistic, knn_predict, macro_f1, round_robin,
+};
 pub use panel_eval::{
     ClassEvaluation, PanelEvaluation, PanelEvaluationParams, TopKGrid, ValidPanelEvaluationParams,
     evaluate_panel, evaluate_panel_with_progress,

@@ -72,6 +72,7 @@
 
 pub mod analysis;
 pub mod anndata;
+pub mod design;
 mod evaluation;
 mod pipeline;
 mod progress;
@@ -85,19 +86,22 @@ pub use kratos_data::{
     stratified_k_fold, stratified_split,
 };
 pub use kratos_explain::{
-    self as explain, Aggregation, AttributionUnits, CellBatch, Combination, CwExplainer, CwMode,
-    CwParams, Direction, ExplainError, Explainer, GenePanel, GeneStatistics, GeneSummary,
-    GradientTimesInput, IgBaseline, IntegratedGradients, IntegratedGradientsParams, Listing,
-    MarkerDirection, MarkerTest, PanelOptions, PanelRun, Preprocessing, Preset, PresetDescription,
-    RedundancyParams, Saliency, SmoothGrad, SmoothGradParams, ThreeStepParams, ValidPanelOptions,
-    ValidPreset, WelchParams, WilcoxonParams, decorrelate, decorrelate_with_relevance,
-    explain_ensemble, explain_pair, explain_panel, explain_panels, three_step_panel, welch_t_panel,
-    welch_t_test, wilcoxon_panel, wilcoxon_test,
+    self as explain, Aggregation, AttributionUnits, CellBatch, Combination, CosgParams,
+    CwExplainer, CwMode, CwParams, DesignParams, DesignScore, DesignedGene, DesignedPanel,
+    Direction, ExplainError, Explainer, GenePanel, GeneStatistics, GeneSummary, GradientTimesInput,
+    IgBaseline, IntegratedGradients, IntegratedGradientsParams, Listing, MarkerDirection,
+    MarkerTest, PanelOptions, PanelRun, Preprocessing, Preset, PresetDescription, RedundancyParams,
+    Saliency, SmoothGrad, SmoothGradParams, ThreeStepParams, ValidDesignParams, ValidPanelOptions,
+    ValidPreset, WelchParams, WilcoxonParams, cosg_panel, decorrelate, decorrelate_with_relevance,
+    design_candidates, design_panel, explain_ensemble, explain_pair, explain_panel, explain_panels,
+    three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
 };
 pub use kratos_metrics as metrics;
 pub use kratos_metrics::{
-    ClassEvaluation, KMeansParams, MetricsError, PanelEvaluation, PanelEvaluationParams,
-    RoleCounts, TopKGrid, ValidPanelEvaluationParams, pca, pca_of,
+    ClassEvaluation, ClassifierScores, JointEvaluation, JointEvaluationParams, KMeansParams,
+    MetricsError, PanelEvaluation, PanelEvaluationParams, RoleCounts, TopKGrid,
+    ValidJointEvaluationParams, ValidPanelEvaluationParams, evaluate_joint, pca, pca_of,
+    round_robin,
 };
 pub use kratos_model::{
     self as model, AutodiffBackend, Backend, DefaultBackend, EarlyStoppingConfig, EpochRecord,

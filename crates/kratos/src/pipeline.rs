@@ -1,7 +1,8 @@
 use kratos_data::{Dataset, TrainTestSplit, preprocess, stratified_split};
 use kratos_explain::{
-    CwExplainer, Explainer, GenePanel, PanelOptions, PanelRun, Preprocessing, Preset,
-    ValidPanelOptions, ValidPreset, explain_ensemble, explain_pair, extend_panel, screen_genes,
+    CwExplainer, DesignParams, DesignedPanel, Explainer, GenePanel, PanelOptions, PanelRun,
+    Preprocessing, Preset, ValidDesignParams, ValidPanelOptions, ValidPreset, design_candidates,
+    design_panel, explain_ensemble, explain_pair, extend_panel, screen_genes,
 };
 use kratos_metrics::{PanelEvaluation, ValidPanelEvaluationParams};
 use kratos_model::{
@@ -420,6 +421,52 @@ impl<B: AutodiffBackend> TrainedPipeline<B> {
     /// [`Pipeline::new`], the paper's CW panel for [`Pipeline::paper`].
     pub fn panel(&self) -> Result<GenePanel> {
         Ok(self.panel_run()?.into_panel())
+    }
+
+    /// A panel of `genes` genes chosen together to tell every type apart
+    /// ([`kratos_explain::design_panel`]): the candidates are each class's best genes of the
+    /// preset's panel (the models' attributions), the selection runs on the training cells of
+    /// every gene after the preprocessing. Genes in order of selection, each with the types it
+    /// serves and its marginal gain.
+    ///
+    /// ```
+    /// use kratos::{Pipeline, SimulationParams};
+    /// let cells = SimulationParams::clean().seed(3).check()?.simulate()?.dataset;
+    /// let trained = Pipeline::new().dataset(cells).epochs(30).seed(3).train()?;
+    /// let panel = trained.design_panel(10)?;
+    /// assert_eq!(panel.genes.len(), 10);
+    /// assert!(trained.design_panel(0).is_err());
+    /// # Ok::<(), kratos::Error>(())
+    /// ```
+    pub fn design_panel(&self, genes: usize) -> Result<DesignedPanel> {
+        self.design_panel_with(&DesignParams::new(genes))
+    }
+
+    /// [`TrainedPipeline::design_panel`] with every parameter (genes to include or exclude,
+    /// candidates per class, the selection's penalty).
+    pub fn design_panel_with(&self, params: &DesignParams) -> Result<DesignedPanel> {
+        let params = params.check()?;
+        let panel = self.panel()?;
+        self.design_from_panel(&panel, &params)
+    }
+
+    /// A design whose candidates come from `panel` (e.g. the preset's panel made once for
+    /// several designs).
+    pub fn design_from_panel(
+        &self,
+        panel: &GenePanel,
+        params: &ValidDesignParams,
+    ) -> Result<DesignedPanel> {
+        let data = self.all_genes_input();
+        // More candidates per class when the panel asked for needs them (overlaps between the
+        // classes' lists can leave fewer than N).
+        let mut per_class = params.candidates_per_class;
+        let mut candidates = design_candidates(panel, data, per_class);
+        while candidates.len() < params.genes + params.exclude.len() && per_class < data.n_genes() {
+            per_class *= 2;
+            candidates = design_candidates(panel, data, per_class);
+        }
+        Ok(design_panel(data, &self.split.train, &candidates, params)?)
     }
 
     /// The marker panel of every class according to `explainer`, over the correctly classified

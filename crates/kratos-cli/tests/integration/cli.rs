@@ -108,6 +108,7 @@ fn every_command_has_help() {
         vec!["demo", "--help"],
         vec!["run", "--help"],
         vec!["evaluate", "--help"],
+        vec!["panel", "--help"],
         vec!["simulate", "--help"],
     ] {
         let o = kratos(&args);
@@ -584,4 +585,150 @@ fn pbmc68k_h5ad_with_an_obs_column() {
     assert_eq!(r["data"]["labels"], "obs column `bulk_labels`");
     assert_eq!(r["data"]["log1p_applied"], false, "X is scaled, not counts");
     assert!(r["parameters"]["map"]["subsampled"].as_bool().unwrap());
+}
+
+#[test]
+fn panel_designs_each_size_and_scores_it_next_to_the_baselines() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("panel");
+    let o = kratos(&[
+        "panel",
+        "--data",
+        s(&f.data),
+        "--genes",
+        "5,10",
+        "--epochs",
+        "20",
+        "--include",
+        "g001",
+        "--exclude",
+        "g002",
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "panel failed: {}", stderr(&o));
+    for name in [
+        "panel-5.tsv",
+        "panel-10.tsv",
+        "report.json",
+        "report.html",
+        "accuracy.png",
+    ] {
+        assert!(out.join(name).is_file(), "{name} missing");
+    }
+    let ten = std::fs::read_to_string(out.join("panel-10.tsv")).unwrap();
+    let rows: Vec<&str> = ten.lines().collect();
+    assert_eq!(rows[0], "rank\tgene\tserves\tgain");
+    assert_eq!(rows.len(), 11);
+    assert!(rows[1].starts_with("1\tg001\t"), "{}", rows[1]);
+    assert!(!ten.contains("\tg002\t"));
+    // The smaller panel is the first genes of the larger one (one greedy selection).
+    let five = std::fs::read_to_string(out.join("panel-5.tsv")).unwrap();
+    assert_eq!(five.lines().collect::<Vec<_>>(), rows[..6]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let curves = report["study"]["curves"].as_array().unwrap();
+    let methods: Vec<&str> = curves
+        .iter()
+        .map(|c| c["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        methods,
+        ["design", "kratos", "wilcoxon", "t-test", "cosg", "random"]
+    );
+    for c in curves {
+        for p in c["points"].as_array().unwrap() {
+            let ba = p["logistic"]["balanced_accuracy"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&ba), "{ba}");
+        }
+    }
+    assert!(report["study"]["all_genes"]["logistic"]["balanced_accuracy"].is_number());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Confusion matrix") && html.contains("data:image/png;base64,"));
+
+    // The written panel scores as a gene list with `evaluate --joint`.
+    let json = dir.path().join("joint.json");
+    let o = kratos(&[
+        "evaluate",
+        "--joint",
+        "--genes",
+        "5,10",
+        "--data",
+        s(&f.data),
+        "--panel",
+        s(&out.join("panel-10.tsv")),
+        "--out",
+        s(&json),
+    ]);
+    assert!(
+        o.status.success(),
+        "evaluate --joint failed: {}",
+        stderr(&o)
+    );
+    let joint: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(joint["panel_kind"], "gene list");
+    assert_eq!(joint["joint"].as_array().unwrap().len(), 2);
+    assert_eq!(joint["joint"][1]["genes"], 10);
+    // And a per-class panel of `kratos run` round-robin.
+    let o = kratos(&[
+        "evaluate",
+        "--joint",
+        "--genes",
+        "10",
+        "--data",
+        s(&f.data),
+        "--panel",
+        s(&f.run.join("panels/kratos.tsv")),
+        "--out",
+        s(&json),
+        "--force",
+    ]);
+    assert!(
+        o.status.success(),
+        "evaluate --joint failed: {}",
+        stderr(&o)
+    );
+    assert!(
+        std::fs::read_to_string(&json)
+            .unwrap()
+            .contains("round-robin")
+    );
+}
+
+#[test]
+fn bad_panel_sizes_are_usage_errors() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    for (genes, says) in [("0", "at least 1 gene"), ("100000", "only 140 genes")] {
+        let o = kratos(&[
+            "panel",
+            "--data",
+            s(&f.data),
+            "--genes",
+            genes,
+            "--out",
+            s(&out),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "--genes {genes}");
+        assert!(stderr(&o).contains(says), "--genes {genes}: {}", stderr(&o));
+    }
+    let o = kratos(&[
+        "panel",
+        "--data",
+        s(&f.data),
+        "--genes",
+        "5",
+        "--include",
+        "no_such_gene",
+        "--out",
+        s(&out),
+        "--epochs",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no_such_gene"), "{}", stderr(&o));
 }

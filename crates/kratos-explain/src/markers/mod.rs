@@ -9,6 +9,7 @@
 //! - [`rank_test_panel`] (two-sided Wilcoxon |z|), [`expression_change_panel`] (|Δ mean|) and
 //!   [`mean_difference_panel`] (signed Δ mean): the per-class statistics of the default
 //!   panel's rank product;
+//! - [`cosg_panel`]: COSG's cosine-similarity marker score (the `cosg` package's);
 //! - [`GeneStatistics`]: per class and gene the direction, scanpy's log fold change and the
 //!   fractions of cells expressing it in the class and the rest;
 //! - [`three_step_panel`]: PCA → k-means → Wilcoxon per cluster, the paper's unsupervised
@@ -23,6 +24,7 @@
 //! Every gene column is sorted (Wilcoxon) or scanned (Welch) once and the result is reused for
 //! every class; genes are processed in parallel with rayon.
 
+mod cosg;
 mod gene_statistics;
 mod statistics;
 mod three_step;
@@ -35,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::panel::require_labels;
 use crate::{ExplainError, GenePanel, Result};
 
+pub use cosg::{CosgParams, cosg_panel};
 pub use gene_statistics::{Direction, GeneStatistics};
 pub(crate) use statistics::mean_differences;
 pub use statistics::{expression_change_panel, mean_difference_panel, rank_test_panel};

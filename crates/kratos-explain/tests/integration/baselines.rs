@@ -391,3 +391,52 @@ proptest! {
         prop_assert_eq!(full.statistic(0), w.statistic(0));
     }
 }
+
+/// COSG against the `cosg` package (1.2.0): `fixtures/cosg_pbmc68k_louvain.json`, made by
+/// `fixtures/make_cosg_fixture.py` on pbmc68k_reduced's log-normalised `raw.X` with the louvain
+/// clusters, holds every cluster's 50 best genes and scores for mu 1 and mu 100.
+#[test]
+#[ignore = "needs KRATOS_DATA"]
+fn cosg_matches_the_cosg_package_on_pbmc68k_louvain() {
+    use kratos_explain::{CosgParams, cosg_panel};
+    let root = data_root().join("pbmc68k_reduced");
+    let data = read_path(
+        root.join("raw_expr.csv.gz"),
+        &ReadOptions::new().label_file(root.join("louvain.tsv")),
+    )
+    .unwrap();
+    let fixture = json("cosg_pbmc68k_louvain.json");
+    for (mu, expected) in [(1.0, &fixture), (100.0, &fixture["mu100"])] {
+        let panel = cosg_panel(&data, &CosgParams::new().mu(mu)).unwrap();
+        assert_eq!(panel.method(), "cosg");
+        let names = expected["names"].as_object().unwrap();
+        assert_eq!(names.len(), panel.n_classes());
+        let mut worst = 0f64;
+        for (group, want) in names {
+            let c = panel
+                .class_names()
+                .iter()
+                .position(|n| n == group)
+                .unwrap_or_else(|| panic!("cluster {group} missing"));
+            let want: Vec<&str> = want
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(
+                panel.top_genes(c, want.len()),
+                want,
+                "mu {mu}, cluster {group}"
+            );
+            let scores = expected["scores"][group.as_str()].as_array().unwrap();
+            for (r, s) in scores.iter().enumerate() {
+                let ours = f64::from(panel.scores(c)[panel.ranking(c)[r]]);
+                let diff = (ours - s.as_f64().unwrap()).abs();
+                worst = worst.max(diff);
+            }
+        }
+        println!("cosg mu {mu}: top 50 identical, max |score diff| {worst:.2e}");
+        assert!(worst < 1e-6, "mu {mu}: scores differ by {worst}");
+    }
+}

@@ -5,5 +5,6 @@ mod common;
 
 mod baselines;
 mod custom_explainer;
+mod design;
 mod explainers;
 mod presets;
