@@ -11,18 +11,19 @@
 //! once with the default preset (`--seed`); sizes are 2 and 4 times the number of types (64 and
 //! 128 for the fine-grained pbmc3k labelling). Rows: the design (`TrainedPipeline::design_panel`),
 //! the round-robin unions of Wilcoxon, t-test, COSG and the default panel, a seeded random panel
-//! (mean of three seeds) and all genes. `--ablation` adds the design's variants: no refits
-//! (the Newton score alone, or the gradient norm alone: grafting), no class balancing,
-//! candidates from Wilcoxon instead of the model, every gene a candidate. Prints Markdown.
+//! (mean of three seeds) and all genes. `--ablation` adds the design's variants: no tries (the
+//! Newton score alone, or the gradient norm alone: grafting), other class weightings, the
+//! balanced weighting with scikit-learn's penalty (C 1), candidates from Wilcoxon instead of
+//! the model, every gene a candidate. Prints Markdown.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use kratos::data::read::{ReadOptions, read_path};
 use kratos::{
-    CosgParams, Dataset, DesignParams, DesignScore, JointEvaluation, JointEvaluationParams,
-    Pipeline, WelchParams, WilcoxonParams, cosg_panel, design_candidates, design_panel,
-    evaluate_joint, round_robin, welch_t_panel, wilcoxon_panel,
+    ClassWeighting, CosgParams, Dataset, DesignParams, DesignScore, JointEvaluation,
+    JointEvaluationParams, Pipeline, WelchParams, WilcoxonParams, cosg_panel, design_candidates,
+    design_panel, evaluate_joint, round_robin, welch_t_panel, wilcoxon_panel,
 };
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -145,19 +146,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let model_pool = design_candidates(&default_panel, x, 50);
             rows.push((
-                "design, no refits (Newton score only)".into(),
+                "design, no tries (Newton score only)".into(),
                 from(model_pool.clone(), &check.clone().refits(0))?,
             ));
             rows.push((
-                "design, gradient score, no refits (grafting)".into(),
+                "design, gradient score, no tries (grafting)".into(),
                 from(
                     model_pool.clone(),
                     &check.clone().refits(0).score(DesignScore::Gradient),
                 )?,
             ));
             rows.push((
-                "design, unbalanced".into(),
-                from(model_pool, &check.clone().balanced(false))?,
+                "design, balanced weights".into(),
+                from(
+                    model_pool.clone(),
+                    &check.clone().weighting(ClassWeighting::Balanced),
+                )?,
+            ));
+            rows.push((
+                "design, equal weights".into(),
+                from(
+                    model_pool.clone(),
+                    &check.clone().weighting(ClassWeighting::Equal),
+                )?,
+            ));
+            rows.push((
+                "design, balanced weights, scikit-learn's penalty (C 1)".into(),
+                from(
+                    model_pool,
+                    &check
+                        .clone()
+                        .weighting(ClassWeighting::Balanced)
+                        .penalty(1.0 / train.len() as f64),
+                )?,
             ));
             rows.push((
                 "design, Wilcoxon candidates".into(),

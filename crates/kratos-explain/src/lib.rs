@@ -61,8 +61,8 @@ mod smoothgrad;
 pub use combine::{mean_normalised, rank_product};
 pub use cw::{CwExplainer, CwMode, CwParams};
 pub use design::{
-    DesignParams, DesignScore, DesignedGene, DesignedPanel, ValidDesignParams, design_candidates,
-    design_panel,
+    ClassWeighting, DesignParams, DesignScore, DesignedGene, DesignedPanel, ValidDesignParams,
+    design_candidates, design_panel,
 };
 pub use error::ExplainError;
 pub use explainer::{CellBatch, Explainer};

@@ -48,7 +48,7 @@ pub use error::MetricsError;
 pub use joint::{
     ClassifierScores, JointEvaluation, JointEvaluationParams, JointSplit, LogisticFit,
     LogisticOptions, Standardizer, ValidJointEvaluationParams, balanced_accuracy, evaluate_joint,
-    fit_logistic, knn_predict, macro_f1, round_robin,
+    fit_logistic, fit_logistic_with_offset, knn_predict, macro_f1, round_robin,
 };
 pub use panel_eval::{
     ClassEvaluation, PanelEvaluation, PanelEvaluationParams, TopKGrid, ValidPanelEvaluationParams,

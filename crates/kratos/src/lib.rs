@@ -86,15 +86,16 @@ pub use kratos_data::{
     stratified_k_fold, stratified_split,
 };
 pub use kratos_explain::{
-    self as explain, Aggregation, AttributionUnits, CellBatch, Combination, CosgParams,
-    CwExplainer, CwMode, CwParams, DesignParams, DesignScore, DesignedGene, DesignedPanel,
-    Direction, ExplainError, Explainer, GenePanel, GeneStatistics, GeneSummary, GradientTimesInput,
-    IgBaseline, IntegratedGradients, IntegratedGradientsParams, Listing, MarkerDirection,
-    MarkerTest, PanelOptions, PanelRun, Preprocessing, Preset, PresetDescription, RedundancyParams,
-    Saliency, SmoothGrad, SmoothGradParams, ThreeStepParams, ValidDesignParams, ValidPanelOptions,
-    ValidPreset, WelchParams, WilcoxonParams, cosg_panel, decorrelate, decorrelate_with_relevance,
-    design_candidates, design_panel, explain_ensemble, explain_pair, explain_panel, explain_panels,
-    three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel, wilcoxon_test,
+    self as explain, Aggregation, AttributionUnits, CellBatch, ClassWeighting, Combination,
+    CosgParams, CwExplainer, CwMode, CwParams, DesignParams, DesignScore, DesignedGene,
+    DesignedPanel, Direction, ExplainError, Explainer, GenePanel, GeneStatistics, GeneSummary,
+    GradientTimesInput, IgBaseline, IntegratedGradients, IntegratedGradientsParams, Listing,
+    MarkerDirection, MarkerTest, PanelOptions, PanelRun, Preprocessing, Preset, PresetDescription,
+    RedundancyParams, Saliency, SmoothGrad, SmoothGradParams, ThreeStepParams, ValidDesignParams,
+    ValidPanelOptions, ValidPreset, WelchParams, WilcoxonParams, cosg_panel, decorrelate,
+    decorrelate_with_relevance, design_candidates, design_panel, explain_ensemble, explain_pair,
+    explain_panel, explain_panels, three_step_panel, welch_t_panel, welch_t_test, wilcoxon_panel,
+    wilcoxon_test,
 };
 pub use kratos_metrics as metrics;
 pub use kratos_metrics::{

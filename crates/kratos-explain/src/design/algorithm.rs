@@ -1,9 +1,11 @@
 use kratos_data::Dataset;
-use kratos_metrics::{LogisticFit, LogisticOptions, Standardizer, fit_logistic};
+use kratos_metrics::{
+    LogisticFit, LogisticOptions, Standardizer, fit_logistic, fit_logistic_with_offset,
+};
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::hyperparams::{DesignScore, ValidDesignParams};
+use super::hyperparams::{ClassWeighting, DesignScore, ValidDesignParams};
 use crate::{ExplainError, GenePanel, Result};
 
 /// One gene of a [`DesignedPanel`].
@@ -16,8 +18,8 @@ pub struct DesignedGene {
     /// The types it was chosen for: those whose fit it improved most when it was added (the
     /// classes of its selection gradient at least half as large as the largest).
     pub serves: Vec<String>,
-    /// Marginal gain: how much the class-balanced cross-entropy of the selection's logistic
-    /// regression on the training cells fell when the gene was added (nats per cell).
+    /// Marginal gain: how much the weighted cross-entropy (with its penalty) of the selection's
+    /// logistic regression on the training cells fell when the gene was added (nats per cell).
     pub gain: f64,
     /// Forced in by [`crate::DesignParams::include`].
     pub included: bool,
@@ -102,11 +104,12 @@ pub fn design_candidates(panel: &GenePanel, data: &Dataset, per_class: usize) ->
 /// selected on the cells `cells` (e.g. the training cells) among the gene columns
 /// `candidates` (the included genes are always allowed, the excluded never).
 ///
-/// Greedy forward selection for a class-balanced multinomial logistic regression on the
-/// standardised genes (gradient-guided, as in "grafting", Perkins et al. 2003): starting from
-/// the included genes (or none), each step adds the candidate whose weights would lower the
-/// regression's loss fastest — the largest norm of the loss gradient over its class weights,
-/// computed on the residuals of the current fit — and refits. A gene that only repeats what
+/// Greedy forward selection for a class-weighted, L2-penalised multinomial logistic regression
+/// on the standardised genes (gradient-guided, as in "grafting", Perkins et al. 2003): starting
+/// from the included genes (or none), each step scores every candidate by the loss decrease one
+/// Newton step on its class weights would give (from the residuals of the current fit), tries
+/// the best [`crate::DesignParams::refits`] by fitting each on top of the current model, adds
+/// the one that lowers the loss most, and refits. A gene that only repeats what
 /// the chosen genes already say has small residual gradients, so the panel is chosen jointly,
 /// not one class at a time. Values are used as given (log1p counts first).
 ///
@@ -208,37 +211,31 @@ pub fn design_panel(
     for &c in &y {
         per_class[c] += 1;
     }
-    let weights: Vec<f64> = y
+    let raw: Vec<f64> = y
         .iter()
-        .map(|&c| {
-            if params.balanced {
-                cells.len() as f64 / (k as f64 * per_class[c] as f64)
-            } else {
-                1.0
-            }
+        .map(|&c| match params.weighting {
+            ClassWeighting::Equal => 1.0,
+            ClassWeighting::SquareRoot => 1.0 / (per_class[c] as f64).sqrt(),
+            ClassWeighting::Balanced => 1.0 / per_class[c] as f64,
         })
         .collect();
+    // Mean weight 1, so that the penalty per cell means the same under every weighting.
+    let mean = raw.iter().sum::<f64>() / raw.len() as f64;
+    let weights: Vec<f64> = raw.iter().map(|w| w / mean).collect();
     let total_weight: f64 = weights.iter().sum();
 
     let columns = data.columns(&pool);
     let x = Standardizer::fit(&columns, cells).matrix(&columns, cells);
     drop(columns);
     let options = LogisticOptions {
-        c: params.c,
+        c: 1.0 / (params.penalty * total_weight),
         max_iter: 300,
         tol: 1e-5,
     };
-    // Trying a candidate needs its loss to compare, not the last digits: a looser stop.
-    let trial = LogisticOptions {
-        max_iter: 60,
-        tol: 1e-4,
-        ..options
-    };
-    let fit_with = |chosen: &[usize], start: Option<&LogisticFit>, options: &LogisticOptions| {
+    let fit_on = |chosen: &[usize], start: Option<&LogisticFit>| {
         let xs = x.select(Axis(1), chosen);
-        fit_logistic(xs.view(), &y, k, Some(&weights), start, options)
+        fit_logistic(xs.view(), &y, k, Some(&weights), start, &options)
     };
-    let fit_on = |chosen: &[usize], start: Option<&LogisticFit>| fit_with(chosen, start, &options);
     let mut chosen: Vec<usize> = Vec::with_capacity(params.genes); // positions in `pool`
     let mut taken = vec![false; pool.len()];
     let mut fit = fit_on(&[], None);
@@ -269,13 +266,26 @@ pub fn design_panel(
                 ranked[0].1
             } else {
                 use rayon::prelude::*;
+                // A candidate is tried by fitting its class weights (and the intercepts) on top
+                // of the current model's scores, the other weights held: cheap, and close to the
+                // loss a full refit with it would reach.
+                let xs = x.select(Axis(1), &chosen);
+                let scores = fit.decision(xs.view());
                 ranked
                     .par_iter()
                     .take(params.refits)
                     .map(|&(_, p)| {
-                        let mut with = chosen.clone();
-                        with.push(p);
-                        (p, fit_with(&with, Some(&fit), &trial).loss)
+                        let column = x.slice(ndarray::s![.., p..p + 1]);
+                        let tried = fit_logistic_with_offset(
+                            column,
+                            &y,
+                            k,
+                            Some(&weights),
+                            Some(scores.view()),
+                            None,
+                            &options,
+                        );
+                        (p, tried.loss)
                     })
                     .collect::<Vec<_>>()
                     .into_iter()

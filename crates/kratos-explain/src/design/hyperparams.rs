@@ -25,21 +25,36 @@ pub struct DesignParams {
     pub include: Vec<String>,
     /// Genes kept out of the panel (by name).
     pub exclude: Vec<String>,
-    /// Inverse L2 penalty of the selection's logistic regression (scikit-learn's `C`; default
-    /// 1).
-    pub c: f64,
-    /// Weight every class equally in the selection (cells weighted by `n / (K n_class)`;
-    /// default true), so that small types get genes of their own.
-    pub balanced: bool,
+    /// L2 penalty of the selection's logistic regression per cell: the squared weights are
+    /// penalised by `penalty · Σw / 2` against the summed, weighted cross-entropy (scikit-learn's
+    /// `C = 1 / (penalty · Σw)`; default 0.02). Stronger than scikit-learn's default on large
+    /// data, which keeps the selection from fitting the small types' noise.
+    pub penalty: f64,
+    /// How the cells are weighted in the selection (default [`ClassWeighting::SquareRoot`]).
+    pub weighting: ClassWeighting,
     /// Of each class, this many of its best genes by the model's panel are candidates
     /// (default 50; see [`crate::design_panel`]).
     pub candidates_per_class: usize,
-    /// At each step, this many of the best-scoring candidates are tried by refitting the
-    /// regression with each, and the one that lowers its loss most is taken (default 10; 0
-    /// takes the best score without refits).
+    /// At each step, this many of the best-scoring candidates are tried — each fitted on top of
+    /// the current model's class scores — and the one that lowers the loss most is taken
+    /// (default 10; 0 takes the best score without trying).
     pub refits: usize,
     /// How candidates are scored before the refits.
     pub score: DesignScore,
+}
+
+/// How [`crate::design_panel`] weights the cells of each class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClassWeighting {
+    /// Every cell 1: large types dominate the selection.
+    Equal,
+    /// Cells weighted by `1 / √n_class` (scaled to mean 1): small types count more than their
+    /// size, less than in [`ClassWeighting::Balanced`] (default).
+    #[default]
+    SquareRoot,
+    /// Cells weighted by `n / (K n_class)`: every type counts the same.
+    Balanced,
 }
 
 /// How [`crate::design_panel`] scores the candidates at each step.
@@ -61,8 +76,8 @@ impl DesignParams {
             genes,
             include: Vec::new(),
             exclude: Vec::new(),
-            c: 1.0,
-            balanced: true,
+            penalty: 0.02,
+            weighting: ClassWeighting::SquareRoot,
             candidates_per_class: 50,
             refits: 10,
             score: DesignScore::Newton,
@@ -81,15 +96,15 @@ impl DesignParams {
         self
     }
 
-    /// Inverse L2 penalty of the selection's logistic regression.
-    pub fn c(mut self, c: f64) -> Self {
-        self.c = c;
+    /// L2 penalty per cell of the selection's logistic regression.
+    pub fn penalty(mut self, penalty: f64) -> Self {
+        self.penalty = penalty;
         self
     }
 
-    /// Weight classes equally (true) or cells equally (false).
-    pub fn balanced(mut self, balanced: bool) -> Self {
-        self.balanced = balanced;
+    /// How the cells of each class are weighted.
+    pub fn weighting(mut self, weighting: ClassWeighting) -> Self {
+        self.weighting = weighting;
         self
     }
 
@@ -142,10 +157,10 @@ impl DesignParams {
                 format!("gene `{g}` is listed twice"),
             ));
         }
-        if !(self.c > 0.0 && self.c.is_finite()) {
+        if !(self.penalty > 0.0 && self.penalty.is_finite()) {
             return Err(ExplainError::invalid(
-                "c",
-                format!("must be positive and finite, got {}", self.c),
+                "penalty",
+                format!("must be positive and finite, got {}", self.penalty),
             ));
         }
         if self.candidates_per_class == 0 {

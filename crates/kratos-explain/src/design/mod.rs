@@ -6,4 +6,4 @@ mod algorithm;
 mod hyperparams;
 
 pub use algorithm::{DesignedGene, DesignedPanel, design_candidates, design_panel};
-pub use hyperparams::{DesignParams, DesignScore, ValidDesignParams};
+pub use hyperparams::{ClassWeighting, DesignParams, DesignScore, ValidDesignParams};

@@ -107,9 +107,11 @@ fn softmax_in_place(v: &mut [f64]) -> f64 {
 }
 
 /// The objective and its gradient at `theta` (classes x (features + 1), intercept last).
-struct Problem<'x, 'y> {
+struct Problem<'x, 'y, 'o> {
     x: ArrayView2<'x, f64>,
     y: &'y [usize],
+    /// Fixed class scores added to every row's (cells x classes), if any.
+    offset: Option<ArrayView2<'o, f64>>,
     /// Sample weights divided by their sum.
     w: Vec<f64>,
     classes: usize,
@@ -117,7 +119,7 @@ struct Problem<'x, 'y> {
     alpha: f64,
 }
 
-impl Problem<'_, '_> {
+impl Problem<'_, '_, '_> {
     fn features(&self) -> usize {
         self.x.ncols()
     }
@@ -133,6 +135,9 @@ impl Problem<'_, '_> {
     fn evaluate(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
         let (coef, intercept) = self.split(theta);
         let mut z = standard(self.x.dot(&coef.t()));
+        if let Some(offset) = &self.offset {
+            z += offset;
+        }
         let mut loss = 0.0;
         for (i, mut row) in z.rows_mut().into_iter().enumerate() {
             let r = row.as_slice_mut().expect("standard layout");
@@ -179,7 +184,27 @@ pub fn fit_logistic(
     start: Option<&LogisticFit>,
     options: &LogisticOptions,
 ) -> LogisticFit {
+    fit_logistic_with_offset(x, y, classes, weights, None, start, options)
+}
+
+/// [`fit_logistic`] with fixed class scores `offset` (cells x classes) added to the model's:
+/// fits new features on top of a fitted model's scores without refitting it (how the panel
+/// design tries a candidate gene).
+///
+/// Panics if the lengths do not fit together (callers are this crate and the panel design).
+pub fn fit_logistic_with_offset(
+    x: ArrayView2<f64>,
+    y: &[usize],
+    classes: usize,
+    weights: Option<&[f64]>,
+    offset: Option<ArrayView2<f64>>,
+    start: Option<&LogisticFit>,
+    options: &LogisticOptions,
+) -> LogisticFit {
     assert_eq!(x.nrows(), y.len(), "one class per row");
+    if let Some(o) = &offset {
+        assert_eq!(o.dim(), (y.len(), classes), "one offset per row and class");
+    }
     let n = y.len();
     let f = x.ncols();
     let w: Vec<f64> = match weights {
@@ -193,6 +218,7 @@ pub fn fit_logistic(
     let problem = Problem {
         x,
         y,
+        offset,
         w: w.iter().map(|v| v / total).collect(),
         classes,
         alpha: 1.0 / (options.c * total),
@@ -270,7 +296,7 @@ fn lbfgs(problem: &Problem, theta: &mut [f64], options: &LogisticOptions) -> (f6
             }
             step *= 0.5;
         }
-        if !(next_loss < loss) && step < 1e-12 {
+        if next_loss.partial_cmp(&loss) != Some(std::cmp::Ordering::Less) && step < 1e-12 {
             return (loss, iteration + 1);
         }
         let s: Vec<f64> = next.iter().zip(theta.iter()).map(|(a, b)| a - b).collect();
@@ -329,6 +355,7 @@ mod tests {
         let problem = Problem {
             x: x.view(),
             y: &y,
+            offset: None,
             w: vec![0.1, 0.3, 0.2, 0.25, 0.15],
             classes: 3,
             alpha: 0.4,
@@ -364,7 +391,10 @@ mod tests {
             [1.0, 1.0]
         ];
         let y = [0, 1, 2, 0, 1, 2];
-        let options = LogisticOptions::default();
+        let options = LogisticOptions {
+            tol: 1e-10,
+            ..LogisticOptions::default()
+        };
         let cold = fit_logistic(x.view(), &y, 3, None, None, &options);
         let first = fit_logistic(x.slice(ndarray::s![.., ..1]), &y, 3, None, None, &options);
         let warm = fit_logistic(x.view(), &y, 3, None, Some(&first), &options);

@@ -13,5 +13,5 @@ pub use algorithm::{
 };
 pub use hyperparams::{JointEvaluationParams, ValidJointEvaluationParams};
 pub use knn::knn_predict;
-pub use logistic::{LogisticFit, LogisticOptions, fit_logistic};
+pub use logistic::{LogisticFit, LogisticOptions, fit_logistic, fit_logistic_with_offset};
 pub use scores::{balanced_accuracy, macro_f1};
