@@ -5,7 +5,7 @@
 //! ```text
 //! KRATOS_DATA=../shared/data cargo run --release -p kratos-bench --example joint -- \
 //!     [--sets pbmc3k,louvain,citeseq,oligodendroglioma,digits,pbmc3k_fine] [--seed 1] \
-//!     [--ablation]
+//!     [--ablation] [--splits 3]
 //! ```
 //! Each set is read as `kratos panel` reads it (log1p where the values are counts) and trained
 //! once with the default preset (`--seed`); sizes are 2 and 4 times the number of types (64 and
@@ -101,7 +101,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .map(String::from)
         .collect();
-    let params = JointEvaluationParams::new().check()?;
+    let splits: usize = arg("--splits").map_or(Ok(3), |s| s.parse())?;
+    let params = JointEvaluationParams::new().splits(splits).check()?;
     for set in SETS.iter().filter(|s| wanted.iter().any(|w| w == s.key)) {
         let labels = if set.fine {
             fine_labels()
@@ -217,7 +218,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         );
         println!(
-            "Cells: LR balanced accuracy / LR macro-F1 / 15-NN balanced accuracy, mean of 3 splits.\n"
+            "Cells: LR balanced accuracy / LR macro-F1 / 15-NN balanced accuracy, mean of {splits} splits.\n"
         );
         println!("| method | N = {} | N = {} |", sizes[0], sizes[1]);
         println!("|---|---|---|");

@@ -21,7 +21,7 @@ use crate::args::{
     SimulateArgs,
 };
 use crate::input::{is_h5ad, read_labelled};
-use crate::output::{OutputDir, note};
+use crate::output::{OutputDir, note, refuse_existing_file, write_json_file};
 use crate::progress::Bars;
 
 fn fmt3(v: Option<f64>) -> String {
@@ -387,18 +387,7 @@ fn h5ad_plan(args: &RunArgs) -> Result<Option<H5adPlan>, CliError> {
 
 /// `kratos evaluate`: the SVM top-k protocol and PCC for a panel TSV from any tool.
 pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<(), CliError> {
-    if args.out.is_dir() {
-        return Err(CliError::Input(format!(
-            "{}: is a folder; --out takes a JSON file name",
-            args.out.display()
-        )));
-    }
-    if args.out.exists() && !args.force {
-        return Err(CliError::Input(format!(
-            "{}: already exists; choose another --out or pass --force to replace it",
-            args.out.display()
-        )));
-    }
+    refuse_existing_file(&args.out, args.force)?;
     if !args.panel.is_file() {
         return Err(CliError::Input(format!(
             "{}: no such panel file; --panel takes a TSV with header class<TAB>rank<TAB>gene<TAB>score",
@@ -463,12 +452,7 @@ pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<(), CliError> {
         map.insert("panel".into(), args.panel.display().to_string().into());
         map.insert("seconds".into(), start.elapsed().as_secs_f64().into());
     }
-    let text = serde_json::to_string_pretty(&report)
-        .map_err(|e| CliError::Failure(format!("{}: {e}", args.out.display())))?;
-    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| CliError::io(parent, e))?;
-    }
-    std::fs::write(&args.out, text).map_err(|e| CliError::io(&args.out, e))?;
+    write_json_file(&args.out, &report)?;
     println!(
         "{:>6} {:>6} {:>11} {:>11}",
         "top %", "genes", "mean AUROC", "mean |PCC|"

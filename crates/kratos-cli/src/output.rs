@@ -97,6 +97,33 @@ impl Drop for OutputDir {
 }
 
 /// A note on stderr (kept off stdout, which carries the summary).
+/// Refuses to replace an existing output file without `--force`.
+pub fn refuse_existing_file(path: &Path, force: bool) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::Input(format!(
+            "{}: is a folder; --out takes a JSON file name",
+            path.display()
+        )));
+    }
+    if path.exists() && !force {
+        return Err(CliError::Input(format!(
+            "{}: already exists; choose another --out or pass --force to replace it",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Writes `value` as pretty JSON to `path`, creating its folder.
+pub fn write_json_file(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::Failure(format!("{}: {e}", path.display())))?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| CliError::io(parent, e))?;
+    }
+    fs::write(path, text).map_err(|e| CliError::io(path, e))
+}
+
 pub fn note(text: &str) {
     let _ = writeln!(std::io::stderr(), "{text}");
 }

@@ -7,15 +7,15 @@ use std::time::Instant;
 use kratos::data::preprocess;
 use kratos::design::design_study;
 use kratos::{
-    DesignParams, GenePanel, JointEvaluationParams, Pipeline, Preprocessing, Progress,
-    evaluate_joint, round_robin,
+    DesignParams, GenePanel, JointEvaluation, JointEvaluationParams, Pipeline, Preprocessing,
+    Progress, evaluate_joint, round_robin,
 };
 use kratos_report::{DesignInfo, panel_file_name, write_design};
 
 use crate::CliError;
 use crate::args::{EvaluateArgs, PanelArgs};
 use crate::input::read_labelled;
-use crate::output::{OutputDir, note};
+use crate::output::{OutputDir, note, refuse_existing_file, write_json_file};
 use crate::progress::Bars;
 
 /// `kratos panel`.
@@ -119,18 +119,8 @@ pub fn panel(args: &PanelArgs, quiet: bool) -> Result<(), CliError> {
                 "all", all.logistic.balanced_accuracy
             );
         }
-        if let Some(e) = study.curves.first().and_then(|c| c.points.first())
-            && !e.left_out.is_empty()
-        {
-            let names: Vec<String> = e
-                .left_out
-                .iter()
-                .map(|(c, n)| format!("{c} ({n})"))
-                .collect();
-            note(&format!(
-                "left out of the scores (under 10 cells): {}",
-                names.join(", ")
-            ));
+        if let Some(e) = study.curves.first().and_then(|c| c.points.first()) {
+            note_left_out(e, evaluation.min_cells);
         }
     }
     let files: Vec<String> = study
@@ -184,14 +174,24 @@ fn read_gene_list(path: &Path) -> Result<Option<Vec<String>>, CliError> {
     }))
 }
 
+/// Names the classes a joint evaluation left out, if any.
+fn note_left_out(e: &JointEvaluation, min_cells: usize) {
+    if !e.left_out.is_empty() {
+        let names: Vec<String> = e
+            .left_out
+            .iter()
+            .map(|(c, n)| format!("{c} ({n} cells)"))
+            .collect();
+        note(&format!(
+            "left out of the scores (under {min_cells} cells): {}",
+            names.join(", ")
+        ));
+    }
+}
+
 /// `kratos evaluate --joint`.
 pub fn evaluate_joint_panel(args: &EvaluateArgs) -> Result<(), CliError> {
-    if args.out.exists() && !args.force {
-        return Err(CliError::Input(format!(
-            "{}: already exists; choose another --out or pass --force to replace it",
-            args.out.display()
-        )));
-    }
+    refuse_existing_file(&args.out, args.force)?;
     if !args.panel.is_file() {
         return Err(CliError::Input(format!(
             "{}: no such panel file",
@@ -261,19 +261,8 @@ pub fn evaluate_joint_panel(args: &EvaluateArgs) -> Result<(), CliError> {
         );
         points.push(e);
     }
-    if let Some(e) = points.first()
-        && !e.left_out.is_empty()
-    {
-        let names: Vec<String> = e
-            .left_out
-            .iter()
-            .map(|(c, n)| format!("{c} ({n})"))
-            .collect();
-        note(&format!(
-            "left out (under {} cells): {}",
-            params.min_cells,
-            names.join(", ")
-        ));
+    if let Some(e) = points.first() {
+        note_left_out(e, params.min_cells);
     }
     let report = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
@@ -289,12 +278,7 @@ pub fn evaluate_joint_panel(args: &EvaluateArgs) -> Result<(), CliError> {
         "joint": points,
         "seconds": started.elapsed().as_secs_f64(),
     });
-    let text = serde_json::to_string_pretty(&report)
-        .map_err(|e| CliError::Failure(format!("{}: {e}", args.out.display())))?;
-    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| CliError::io(parent, e))?;
-    }
-    std::fs::write(&args.out, text).map_err(|e| CliError::io(&args.out, e))?;
+    write_json_file(&args.out, &report)?;
     println!("wrote {}", args.out.display());
     Ok(())
 }
