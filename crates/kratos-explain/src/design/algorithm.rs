@@ -181,26 +181,25 @@ pub fn design_panel(
             ),
         ));
     }
-    // Classes present among the cells, re-indexed.
+    if let Some(&i) = cells.iter().find(|&&i| i >= data.n_cells()) {
+        return Err(ExplainError::InvalidInput(format!(
+            "cell index {i} is out of range (the data has {} cells)",
+            data.n_cells()
+        )));
+    }
+    // The classes present among the cells, numbered in the data's order.
+    let assignments = labels.assignments();
+    let mut present = vec![false; labels.n_classes()];
+    for &i in cells {
+        present[assignments[i]] = true;
+    }
     let mut class_of = vec![usize::MAX; labels.n_classes()];
     let mut names = Vec::new();
-    let y: Vec<usize> = cells
-        .iter()
-        .map(|&i| {
-            let c = labels.assignments()[i];
-            if class_of[c] == usize::MAX {
-                class_of[c] = 0;
-            }
-            c
-        })
-        .collect();
-    for (c, slot) in class_of.iter_mut().enumerate() {
-        if *slot != usize::MAX {
-            *slot = names.len();
-            names.push(labels.class_names()[c].clone());
-        }
+    for (c, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+        class_of[c] = names.len();
+        names.push(labels.class_names()[c].clone());
     }
-    let y: Vec<usize> = y.iter().map(|&c| class_of[c]).collect();
+    let y: Vec<usize> = cells.iter().map(|&i| class_of[assignments[i]]).collect();
     let k = names.len();
     if k < 2 {
         return Err(ExplainError::InvalidInput(format!(
