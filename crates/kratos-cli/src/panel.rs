@@ -29,7 +29,7 @@ pub fn panel(args: &PanelArgs, quiet: bool) -> Result<(), CliError> {
     let params = DesignParams::new(largest)
         .include(&args.include)
         .exclude(&args.exclude);
-    params.check()?;
+    let checked = params.check()?;
     let out = OutputDir::create(&args.out, args.force)?;
     let progress = Bars::new(quiet);
     let (data, _) = read_labelled(&args.input)?;
@@ -40,15 +40,7 @@ pub fn panel(args: &PanelArgs, quiet: bool) -> Result<(), CliError> {
         )));
     }
     // Named genes are checked before the training, not after.
-    for (flag, names) in [("--include", &args.include), ("--exclude", &args.exclude)] {
-        if let Some(g) = names.iter().find(|g| data.gene_index(g).is_none()) {
-            return Err(CliError::Input(format!(
-                "{flag}: gene `{g}` is not among the {} genes of {}",
-                data.n_genes(),
-                args.input.data.display()
-            )));
-        }
-    }
+    checked.gene_columns(&data)?;
     let (cells, genes) = (data.n_cells(), data.n_genes());
     let pipeline = Pipeline::new()
         .dataset(data)
@@ -98,7 +90,10 @@ pub fn panel(args: &PanelArgs, quiet: bool) -> Result<(), CliError> {
         );
     }
     if !study.curves.is_empty() {
-        println!("\nbalanced accuracy (logistic regression, 3 splits):");
+        println!(
+            "\nbalanced accuracy (logistic regression, {} splits):",
+            evaluation.splits
+        );
         let header: Vec<String> = study.sizes.iter().map(|n| format!("N={n}")).collect();
         println!(
             "{:<10} {}",

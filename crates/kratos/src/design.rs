@@ -66,6 +66,12 @@ pub fn design_study<B: AutodiffBackend>(
             problem: "give at least one panel size".into(),
         });
     };
+    if sizes[0] == 0 {
+        return Err(Error::InvalidParameter {
+            name: "genes",
+            problem: "a panel needs at least 1 gene, got 0".into(),
+        });
+    }
     let data = trained.all_genes_input();
     if largest > data.n_genes() {
         return Err(Error::InvalidParameter {
@@ -162,4 +168,36 @@ pub fn design_study<B: AutodiffBackend>(
         panel_seconds,
         design_seconds,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NoProgress, Pipeline, SimulationParams};
+
+    #[test]
+    fn sizes_are_checked_and_smaller_panels_are_the_first_genes_of_larger_ones() {
+        let cells = SimulationParams::clean()
+            .seed(2)
+            .check()
+            .unwrap()
+            .simulate()
+            .unwrap()
+            .dataset;
+        let trained = Pipeline::new()
+            .dataset(cells)
+            .epochs(9)
+            .seed(2)
+            .train()
+            .unwrap();
+        let params = DesignParams::new(1);
+        for bad in [vec![], vec![0, 5], vec![100_000]] {
+            let e = design_study(&trained, &bad, &params, None, &NoProgress).unwrap_err();
+            assert!(matches!(e, Error::InvalidParameter { .. }), "{bad:?}: {e}");
+        }
+        let study = design_study(&trained, &[8, 4], &params, None, &NoProgress).unwrap();
+        assert_eq!(study.sizes, [4, 8]);
+        assert_eq!(study.panels[1].genes[..4], study.panels[0].genes[..]);
+        assert!(study.curves.is_empty() && study.all_genes.is_none());
+    }
 }

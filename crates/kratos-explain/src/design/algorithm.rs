@@ -140,22 +140,10 @@ pub fn design_panel(
     params: &ValidDesignParams,
 ) -> Result<DesignedPanel> {
     let labels = data.require_labels()?;
-    let find = |name: &String, what: &str| {
-        data.gene_index(name).ok_or_else(|| {
-            ExplainError::InvalidInput(format!(
-                "the gene `{name}` to {what} is not among the data's {} genes",
-                data.n_genes()
-            ))
-        })
-    };
-    let included: Vec<usize> = params
-        .include
-        .iter()
-        .map(|g| find(g, "include"))
-        .collect::<Result<_>>()?;
+    let (included, exclude) = params.gene_columns(data)?;
     let mut excluded = vec![false; data.n_genes()];
-    for g in &params.exclude {
-        excluded[find(g, "exclude")?] = true;
+    for g in exclude {
+        excluded[g] = true;
     }
     // The pool: included genes first, then the allowed candidates, each once.
     let mut in_pool = vec![false; data.n_genes()];

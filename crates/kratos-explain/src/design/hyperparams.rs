@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use kratos_data::Dataset;
+
 use crate::{ExplainError, Result};
 
 /// Parameters of [`crate::design_panel`]: how many genes, which must or must not be in the
@@ -182,5 +184,41 @@ impl std::ops::Deref for ValidDesignParams {
 
     fn deref(&self) -> &DesignParams {
         &self.0
+    }
+}
+
+impl ValidDesignParams {
+    /// The columns of `data` of the genes to include (in their order) and to exclude, or an
+    /// error naming the first gene `data` lacks — what a caller checks before training models
+    /// for a design.
+    ///
+    /// ```
+    /// use kratos_data::Dataset;
+    /// use kratos_explain::DesignParams;
+    /// let data = Dataset::from_matrix(vec![0.0; 6], 2, 3)?; // genes gene0..gene2
+    /// let params = DesignParams::new(2).include(&["gene2"]).exclude(&["gene0"]).check()?;
+    /// assert_eq!(params.gene_columns(&data)?, (vec![2], vec![0]));
+    /// let unknown = DesignParams::new(2).include(&["CD3E"]).check()?;
+    /// assert!(unknown.gene_columns(&data).unwrap_err().to_string().contains("`CD3E`"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn gene_columns(&self, data: &Dataset) -> Result<(Vec<usize>, Vec<usize>)> {
+        let find = |names: &[String], what: &str| {
+            names
+                .iter()
+                .map(|name| {
+                    data.gene_index(name).ok_or_else(|| {
+                        ExplainError::InvalidInput(format!(
+                            "the gene `{name}` to {what} is not among the data's {} genes",
+                            data.n_genes()
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        };
+        Ok((
+            find(&self.include, "include")?,
+            find(&self.exclude, "exclude")?,
+        ))
     }
 }
